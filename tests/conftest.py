@@ -1,0 +1,1 @@
+"""Root fixtures. Subsystem fixtures live in each tests/<area>/conftest.py."""
