@@ -1,1 +1,4 @@
-"""Root fixtures. Subsystem fixtures live in each tests/<area>/conftest.py."""
+"""Root fixtures. Subsystem fixtures live in each tests/<area>/conftest.py; the fake Discord
+is a plugin so that any test can use it."""
+
+pytest_plugins = ["tests.fakediscord.fixtures"]

@@ -1,0 +1,107 @@
+"""create_bot(settings): wires the services, loads the cogs, starts the loops."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import discord
+from discord.ext import commands
+
+from bot.cometapi.client import CometAPIPool
+from bot.db import Database
+from bot.jobs.actions import ActionService
+from bot.jobs.events import JobConfig, SingleClient
+from bot.jobs.service import JobService
+from bot.jobs.tracker import Tracker
+from bot.messages import say
+from bot.settings import Settings
+from bot.sim import SimConfig, Simulator
+from bot.ui.buttons import ExpiredButton, JobButton
+from bot.ui.clicks import ClickHandler
+from bot.ui.presenter import Presenter
+
+log = logging.getLogger(__name__)
+COGS = ("cogs.imagine", "cogs.jobs")
+SIM_KEY = "sk-simulator"
+
+
+@dataclass
+class Tuning:
+    """Knobs the tests turn (faster polls and edits); defaults suit the real service."""
+
+    jobs: JobConfig = field(default_factory=JobConfig)
+    edit_interval: float = 3.0
+    sim: SimConfig | None = None
+    sync_commands: bool = True
+
+
+class MJBot(commands.Bot):
+    db: Database
+    clients: SingleClient
+    jobs: JobService
+    actions: ActionService
+    tracker: Tracker
+    presenter: Presenter
+    clicks: ClickHandler
+
+    def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.settings = settings
+        self.tuning = tuning or Tuning()
+        self.sim: Simulator | None = None
+        self.pool: CometAPIPool | None = None
+
+    async def setup_hook(self) -> None:
+        self.db = await Database.open(self.settings.database_path)
+        base_url, key = await self._backend()
+        self.pool = CometAPIPool(base_url, timeout=self.settings.cometapi_timeout)
+        self.clients = SingleClient(self.pool.client(key))
+        self.presenter = Presenter(self, min_interval=self.tuning.edit_interval)
+        self.jobs = JobService(self.db, self.clients, self.presenter, self.tuning.jobs)
+        self.actions = ActionService(self.jobs)
+        self.clicks = ClickHandler(self)
+        self.tracker = Tracker(self.jobs, self.clients)
+        self.add_dynamic_items(JobButton, ExpiredButton)
+        for name in COGS:
+            await self.load_extension(name)
+        resumed = await self.jobs.resume()
+        self.tracker.start()
+        log.info("resumed %d pending jobs", resumed)
+        if self.tuning.sync_commands:
+            await self._sync()
+
+    async def _backend(self) -> tuple[str, str]:
+        if self.settings.cometapi_key is not None:
+            return self.settings.cometapi_base_url, self.settings.cometapi_key.get_secret_value()
+        config = self.tuning.sim or SimConfig(key=SIM_KEY, speed=self.settings.sim_speed)
+        self.sim = Simulator(config)
+        await self.sim.start()
+        log.info("%s", say("startup.simulator"))
+        return self.sim.base_url, config.key
+
+    async def _sync(self) -> None:
+        for guild_id in self.settings.dev_guild_ids:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        if not self.settings.dev_guild_ids:
+            await self.tree.sync()
+
+    async def close(self) -> None:
+        if hasattr(self, "tracker"):
+            await self.tracker.stop()
+            await self.presenter.close()
+        await super().close()
+        if self.pool is not None:
+            await self.pool.aclose()
+        if self.sim is not None:
+            await self.sim.stop()
+        if hasattr(self, "db"):
+            await self.db.close()
+
+
+async def run_bot(settings: Settings, token: str) -> None:
+    async with MJBot(settings) as bot:
+        await bot.start(token)

@@ -1,0 +1,76 @@
+"""The command line: `mjbot run | sim | check | migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import SettingsError
+from bot.log import setup_logging
+from bot.settings import Settings, load_settings, require_discord_token
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from bot.sim.cli import add_sim_arguments
+
+    parser = argparse.ArgumentParser(prog="mjbot", description="Midjourney in Discord via CometAPI")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)")
+    sim = sub.add_parser("sim", help="run the CometAPI simulator on its own")
+    add_sim_arguments(sim)
+    sub.add_parser("check", help="check the settings and say what the bot would use")
+    sub.add_parser("migrate", help="create or upgrade the database, then exit")
+    return parser
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import run_bot
+
+    token = require_discord_token(settings)
+    asyncio.run(run_bot(settings, token))
+    return 0
+
+
+def _check(settings: Settings) -> int:
+    backend = "the built-in simulator" if settings.uses_simulator else settings.cometapi_base_url
+    token = "set" if settings.discord_token else "NOT set"
+    sys.stdout.write(
+        f"CometAPI backend: {backend}\nDiscord token: {token}\n"
+        f"Database: {settings.database_path}\nDefault mode: {settings.default_mode.value}\n"
+    )
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.db import Database
+
+    async def go() -> int:
+        db = await Database.open(settings.database_path)
+        await db.close()
+        return 0
+
+    return asyncio.run(go())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level, settings.secrets())
+        if command == "sim":
+            from bot.sim.cli import run_from_args
+
+            asyncio.run(run_from_args(args))
+            return 0
+        return {"run": _run, "check": _check, "migrate": _migrate}[command](settings)
+    except SettingsError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,171 @@
+"""Prompt building and checks, done before anything is charged.
+
+Typed slash-command options become Midjourney parameters; raw `--params` typed into the
+prompt still work and are checked the same way. Every problem is a `PromptRejected` whose
+`key`/`fields` name one sentence of bot/messages.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.errors import Refused
+
+MAX_PROMPT = 1500
+# The words every guild blocks; guilds extend the list with their own (guild settings).
+DEFAULT_BANNED = ("gore", "nude", "nsfwword", "beheading", "child porn")
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_ASPECT = re.compile(r"^(\d{1,4}):(\d{1,4})$")
+_PARAM = re.compile(r"(?:^|\s)--([a-z]+)(?:\s+([^\s-][^\s]*))?", re.IGNORECASE)
+_VERSIONS = {"5", "5.1", "5.2", "6", "6.1", "7", "8"}
+_NIJI = {"5", "6"}
+_RANGES = {
+    "stylize": (0, 1000),
+    "s": (0, 1000),
+    "chaos": (0, 100),
+    "c": (0, 100),
+    "weird": (0, 3000),
+    "w": (0, 3000),
+    "seed": (0, 4294967295),
+    "iw": (0, 3),
+    "zoom": (1, 2),
+    "quality": (0, 4),
+    "q": (0, 4),
+}
+
+
+class PromptRejected(Refused):
+    """A prompt or option that cannot be sent; nothing was charged."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImagineOptions:
+    aspect: str | None = None
+    version: str | None = None  # "7", "6.1", "niji 6"
+    stylize: int | None = None
+    chaos: int | None = None
+    weird: int | None = None
+    no: str | None = None
+    seed: int | None = None
+    tile: bool = False
+    raw: bool = False
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accents and zero-width characters removed: what banned words match on."""
+    text = unicodedata.normalize("NFKD", text.translate(_ZERO_WIDTH))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def find_banned(prompt: str, banned: Iterable[str]) -> str | None:
+    """The first banned word or phrase the prompt contains, matched on word boundaries."""
+    flat = normalise(prompt)
+    squashed = re.sub(r"[^a-z0-9]+", " ", flat)
+    for word in banned:
+        needle = normalise(word)
+        if not needle:
+            continue
+        pattern = r"(?<![a-z0-9])" + re.escape(needle).replace(r"\ ", r"\s+") + r"(?![a-z0-9])"
+        if re.search(pattern, flat) or re.search(pattern, squashed):
+            return word
+    return None
+
+
+def neutralise_mentions(text: str) -> str:
+    """Break @everyone/@here and user/role mentions so a prompt shown back never pings."""
+    text = re.sub(r"@(everyone|here)", "@\u200b\\1", text)
+    return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
+
+
+def _check_number(name: str, value: str) -> None:
+    low, high = _RANGES[name]
+    try:
+        number = float(value)
+    except ValueError:
+        raise PromptRejected("prompt.bad_param", param=f"--{name}", why="not a number") from None
+    if not low <= number <= high or (name == "zoom" and number == 1):
+        why = f"it must be between {low:g} and {high:g}"
+        raise PromptRejected("prompt.bad_param", param=f"--{name}", why=why)
+
+
+def check_params(prompt: str) -> None:
+    """Check raw `--params` typed in the prompt."""
+    for match in _PARAM.finditer(prompt):
+        name, value = match.group(1).lower(), match.group(2)
+        if name == "repeat" or name == "r":
+            raise PromptRejected("prompt.repeat")
+        if name in ("ar", "aspect") and (value is None or not _valid_aspect(value)):
+            raise PromptRejected("prompt.bad_param", param="--ar", why="use the form 16:9")
+        if name in _RANGES and value is not None:
+            _check_number(name, value)
+        if name == "v" and value is not None and value not in _VERSIONS:
+            why = "versions are " + ", ".join(sorted(_VERSIONS))
+            raise PromptRejected("prompt.bad_param", param="--v", why=why)
+
+
+def _valid_aspect(value: str) -> bool:
+    match = _ASPECT.match(value)
+    if not match:
+        return False
+    w, h = int(match.group(1)), int(match.group(2))
+    return w > 0 and h > 0 and max(w, h) / min(w, h) <= 8
+
+
+def build_prompt(text: str, options: ImagineOptions) -> str:
+    """The prompt with the typed options appended as parameters."""
+    parts = [" ".join(text.split())]
+    o = options
+    if o.aspect is not None:
+        if not _valid_aspect(o.aspect):
+            raise PromptRejected("prompt.bad_param", param="aspect", why="use the form 16:9")
+        parts.append(f"--ar {o.aspect}")
+    if o.version:
+        v = o.version.strip().lower()
+        if v.startswith("niji"):
+            number = v.removeprefix("niji").strip() or "6"
+            if number not in _NIJI:
+                raise PromptRejected("prompt.bad_param", param="version", why="niji 5 or niji 6")
+            parts.append(f"--niji {number}")
+        elif v in _VERSIONS:
+            parts.append(f"--v {v}")
+        else:
+            raise PromptRejected("prompt.bad_param", param="version", why="unknown version")
+    for name, value in (
+        ("stylize", o.stylize),
+        ("chaos", o.chaos),
+        ("weird", o.weird),
+        ("seed", o.seed),
+    ):
+        if value is not None:
+            _check_number(name, str(value))
+            parts.append(f"--{name} {value}")
+    if o.no:
+        parts.append(f"--no {' '.join(o.no.split())}")
+    if o.tile:
+        parts.append("--tile")
+    if o.raw:
+        parts.append("--style raw")
+    return " ".join(p for p in parts if p)
+
+
+def check_prompt(prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT) -> str:
+    """The prompt ready to send, or PromptRejected with the first problem found."""
+    prompt = " ".join(prompt.split())
+    if not prompt or prompt.startswith("--"):
+        raise PromptRejected("prompt.empty")
+    if len(prompt) > limit:
+        raise PromptRejected("prompt.too_long", length=len(prompt), limit=limit)
+    word = find_banned(prompt, banned)
+    if word is not None:
+        raise PromptRejected("prompt.banned", word=word)
+    check_params(prompt)
+    return prompt
+
+
+def bot_type_for(prompt: str) -> str:
+    return "NIJI_JOURNEY" if re.search(r"(?:^|\s)--niji\b", prompt) else "MID_JOURNEY"

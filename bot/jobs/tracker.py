@@ -1,0 +1,136 @@
+"""The Tracker: one loop that polls every pending task in batches.
+
+Each round takes the jobs whose `next_poll_at` has come, asks CometAPI about them with
+list-by-condition (≤ batch_size ids a request, grouped by API key), folds each answer into its
+job through JobService.apply and schedules the next poll: often for young jobs, less often for
+old ones. A webhook or a new submit wakes the loop at once. When polling fails (5xx, 429,
+timeouts) the round backs off, capped, and jobs say "delayed" once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from bot.cometapi import errors as api
+from bot.cometapi.client import CometAPIClient
+from bot.cometapi.retry import retry_delay
+from bot.db.records import JobRecord
+from bot.jobs.events import ClientProvider, EventKind, JobEvent
+from bot.jobs.service import JobService
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    def __init__(
+        self,
+        service: JobService,
+        clients: ClientProvider,
+        *,
+        clock: Callable[[], float] = time.time,
+        idle: float = 5.0,
+    ) -> None:
+        self.service = service
+        self.db = service.db
+        self.clients = clients
+        self.clock = clock
+        self.idle = idle  # longest sleep when nothing is due
+        self.failures = 0  # consecutive failed rounds: drives the backoff
+        self.requests = 0  # upstream poll requests made (the benchmark reads it)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        service.wake = self.wake
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="tracker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                delay = await self.round()
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("tracker round failed")
+                delay = self.idle
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def round(self) -> float:
+        """Poll what is due once; return how long to sleep before the next round."""
+        await self.service.expire_overdue()
+        now = self.clock()
+        config = self.service.config
+        due = [j for j in await self.db.jobs.due(now, limit=config.batch_size * 10) if j.task_id]
+        groups: dict[object, list[JobRecord]] = defaultdict(list)
+        for job in due:
+            groups[job.meta.get("key_scope")].append(job)
+        ok = True
+        for scope, jobs in groups.items():
+            client = self.clients.client_for(scope if isinstance(scope, int) else None)
+            for start in range(0, len(jobs), config.batch_size):
+                batch = jobs[start : start + config.batch_size]
+                ok = await self._poll(client, batch) and ok
+        if not ok:
+            self.failures += 1
+            return retry_delay(self.failures, retry_after=None, base=1.0, cap=60.0,
+                               rand=random.random)
+        self.failures = 0
+        return await self._sleep_for()
+
+    async def _poll(self, client: CometAPIClient, batch: list[JobRecord]) -> bool:
+        ids = [j.task_id for j in batch if j.task_id]
+        self.requests += 1
+        try:
+            tasks = await client.list_by_condition(ids)
+        except api.CometAPIError as exc:
+            log.warning("poll of %d tasks failed: %s", len(ids), exc)
+            await self._delayed(batch)
+            return False
+        seen = {t.id for t in tasks}
+        for task in tasks:
+            await self.service.apply(task)
+        now = self.clock()
+        for job in batch:
+            if job.task_id not in seen:
+                await self.service.unknown(job)
+            fresh = await self.db.jobs.get(job.id)
+            if fresh is not None and fresh.next_poll_at <= now:
+                await self.db.jobs.update(job.id, next_poll_at=now + self.service.poll_interval(fresh, now))
+        return True
+
+    async def _delayed(self, batch: list[JobRecord]) -> None:
+        """Tell each job's owner once that the upstream is slow (faults.md #5)."""
+        now = self.clock()
+        backoff = retry_delay(self.failures + 1, retry_after=None, base=1.0, cap=60.0,
+                              rand=random.random)
+        for job in batch:
+            await self.db.jobs.update(job.id, next_poll_at=now + backoff)
+            if not job.meta.get("delayed_notice"):
+                fresh = await self.db.jobs.update(
+                    job.id, meta={**job.meta, "delayed_notice": True}
+                )
+                await self.service.events(JobEvent(EventKind.NOTICE, fresh, "job.delayed"))
+
+    async def _sleep_for(self) -> float:
+        nxt = await self.db.jobs.next_poll_at()
+        if nxt is None:
+            return self.idle
+        return max(0.0, min(self.idle, nxt - self.clock()))

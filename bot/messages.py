@@ -1,0 +1,77 @@
+"""Every sentence a user can read, in one place.
+
+`say(key, **fields)` formats one. Keys are stable identifiers used by errors and services;
+the Discord side never builds user-facing text anywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SENTENCES: Final[dict[str, str]] = {
+    # Start-up and settings
+    "startup.simulator": (
+        "No COMETAPI_KEY is set: using the built-in CometAPI simulator (images are generated "
+        "locally, nothing is charged)."
+    ),
+    # Input checks (before anything is charged)
+    "prompt.empty": "Your prompt is empty: describe what you want to see.",
+    "prompt.too_long": "Your prompt is {length} characters long; the limit is {limit}.",
+    "prompt.banned": "Your prompt was blocked because it contains “{word}”. Nothing was charged.",
+    "prompt.bad_param": "The parameter {param} is not valid: {why}.",
+    "prompt.repeat": "--repeat is not allowed here (it multiplies the cost).",
+    "prompt.nsfw_channel": "That prompt can only be used in an age-restricted channel.",
+    "image.rejected": "The image “{name}” could not be used: {why}.",
+    "image.too_many": "Attach at most {limit} reference images.",
+    "image.not_an_image": "it is not an image",
+    "image.unsupported_format": "use PNG, JPEG, WebP or GIF",
+    "image.too_large_bytes": "the file is too large",
+    "image.too_many_pixels": "its dimensions are too large",
+    "image.too_many_frames": "it has too many frames",
+    "image.truncated": "the file is cut short",
+    "image.empty": "the file is empty",
+    "channel.not_allowed": "This channel is not set up for the bot. Ask a moderator where to "
+    "use it.",
+    "mode.relax_off": "Relax mode is not enabled on this bot; use fast or turbo.",
+    # Job lifecycle
+    "job.queued": "Queued{position}.",
+    "job.waiting": "Waiting to start…",
+    "job.running": "Working… {progress}%",
+    "job.done": "Done in {seconds}s.",
+    "job.failed": "This job failed: {reason}. Nothing was charged.",
+    "job.timed_out": "This job took too long and was stopped. Nothing was charged.",
+    "job.delayed": "CometAPI is slow to answer; your job is still being tracked.",
+    "job.not_found": "I can't find job {job_id}.",
+    "job.not_yours": "That job belongs to someone else.",
+    "job.none_running": "You have no running jobs.",
+    # Buttons and modals
+    "button.expired": "This button has expired. Run the command again.",
+    "button.claimed": "That was already requested.",
+    "button.denied": "Only the person who started this job (or a moderator) can use its buttons.",
+    "button.refused": "CometAPI does not offer “{label}” for this image. Nothing was charged.",
+    "button.working": "On it: a new job was started.",
+    "region.soon": "Vary (Region) opens its editor here soon; nothing was charged.",
+    "region.expired": "That Vary (Region) request expired upstream. Start Vary Region again; "
+    "your charge was given back.",
+    "zoom.invalid": "The zoom must be a number above 1 and at most 2, like --zoom 1.5.",
+    "modal.prompt_label": "Prompt",
+    "settings.remix": "Remix is {state}: with it on, Vary, pan and reroll ask for a new prompt.",
+    # Upstream problems (not charged)
+    "upstream.busy": "Midjourney is busy right now. Try again in a minute. Nothing was charged.",
+    "upstream.unreachable": "CometAPI is unreachable right now. Nothing was charged.",
+    "upstream.auth": "The CometAPI key was refused. An admin needs to check it.",
+    "upstream.rejected": "CometAPI refused the job: {description}. Nothing was charged.",
+    "upstream.banned": "Midjourney blocked the prompt (“{word}”). Nothing was charged.",
+    "upstream.rate_limited": "CometAPI asked us to slow down; your job is queued.",
+    "quota.exhausted": "You have used today's quota for this server ({limit} jobs).",
+    "internal": "Something went wrong on our side. Nothing was charged.",
+}
+
+
+def say(key: str, **fields: object) -> str:
+    """The sentence for `key` with its fields filled in."""
+    template = SENTENCES.get(key, SENTENCES["internal"])
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError):
+        return template

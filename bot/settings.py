@@ -1,0 +1,106 @@
+"""One typed settings object, read from the environment and `.env`.
+
+Every setting is listed, with a comment, in `.env.example`. A missing or invalid value becomes
+one `SettingsError` sentence (see `load_settings`), never a traceback.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+
+class Mode(StrEnum):
+    FAST = "fast"
+    TURBO = "turbo"
+    RELAX = "relax"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    discord_token: SecretStr | None = None
+    # Without a key the bot runs against its built-in simulator.
+    cometapi_key: SecretStr | None = None
+    cometapi_base_url: str = "https://api.cometapi.com"
+    cometapi_timeout: float = Field(default=30.0, gt=0, le=300)
+    default_mode: Mode = Mode.FAST
+    relax_enabled: bool = False
+    database_path: Path = Path("data/mjbot.db")
+    # Where users' browsers reach the bot's web server (region editor, webhooks).
+    public_base_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8765, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Guilds that get the slash commands at once (global sync can take an hour to show).
+    dev_guild_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Built-in simulator pace: 1.0 feels like the real service, 100 runs jobs 100x faster.
+    sim_speed: float = Field(default=1.0, gt=0, le=10_000)
+    # A job still pending after this many seconds is timed out and refunded.
+    job_deadline_seconds: float = Field(default=1800.0, gt=0)
+    # Encrypts guild-owned API keys at rest; without it guild keys are disabled.
+    master_key: SecretStr | None = None
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cometapi_base_url", "public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("dev_guild_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return tuple(int(p) for p in parts if p)
+        return value
+
+    @field_validator("discord_token", "cometapi_key", "master_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @property
+    def uses_simulator(self) -> bool:
+        return self.cometapi_key is None
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line or a user."""
+        found = [self.discord_token, self.cometapi_key, self.master_key]
+        return [s.get_secret_value() for s in found if s is not None]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError with one clear sentence when one is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise SettingsError(f"The setting {name} is invalid: {first['msg']}.") from None
+
+
+def require_discord_token(settings: Settings) -> str:
+    if settings.discord_token is None:
+        raise SettingsError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there "
+            "(Discord Developer Portal → your application → Bot → Reset Token)."
+        )
+    return settings.discord_token.get_secret_value()

@@ -1,0 +1,133 @@
+"""What happens when someone clicks a job button (the Discord half; the rules are in
+bot/jobs/actions.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.cometapi.buttons import ButtonKind
+from bot.cometapi.models import split_describe_prompts
+from bot.db.records import JobRecord
+from bot.errors import Refused
+from bot.jobs.actions import PressInput
+from bot.jobs.events import Requester
+from bot.messages import say
+from bot.ui.ids import ButtonRef
+from bot.ui.modals import PromptModal
+from bot.ui.render import NO_PINGS, job_embed
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+log = logging.getLogger(__name__)
+TOKEN_LIFETIME = 15 * 60
+
+
+def requester(interaction: discord.Interaction[Any]) -> Requester:
+    member = interaction.user
+    perms = getattr(member, "guild_permissions", None)
+    is_mod = bool(perms and (perms.manage_messages or perms.manage_guild or perms.administrator))
+    return Requester(
+        user_id=member.id, channel_id=interaction.channel_id or 0,
+        guild_id=interaction.guild_id, is_moderator=is_mod,
+        interaction_token=interaction.token,
+        interaction_expires_at=time.time() + TOKEN_LIFETIME,
+    )
+
+
+async def tell(interaction: discord.Interaction[Any], text: str) -> None:
+    """One ephemeral sentence, whether or not the interaction was answered already."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+class ClickHandler:
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    async def expired(self, interaction: discord.Interaction[Any]) -> None:
+        await tell(interaction, say("button.expired"))
+
+    async def on_button(self, interaction: discord.Interaction[MJBot], ref: ButtonRef) -> None:
+        try:
+            job, button, info = await self.bot.actions.button(ref.job_id, ref.index)
+            await self.bot.actions.check_policy(job, requester(interaction))
+            if info.kind == ButtonKind.INPAINT:
+                raise Refused("region.soon")
+            modal = await self._modal_for(job, ref, info.kind, info.remixable, interaction)
+        except Refused as exc:
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
+        if modal is not None:
+            await interaction.response.send_modal(modal)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.press(interaction, ref, PressInput())
+
+    async def _modal_for(
+        self, job: JobRecord, ref: ButtonRef, kind: ButtonKind, remixable: bool,
+        interaction: discord.Interaction[MJBot],
+    ) -> PromptModal | None:
+        prompt = job.final_prompt or job.prompt
+        if kind == ButtonKind.CUSTOM_ZOOM:
+            base = " ".join(p for p in prompt.split("--zoom")[0].split())
+            return PromptModal("zoom", ref, f"{base} --zoom 2")
+        if kind == ButtonKind.PIC_READER:
+            lines = split_describe_prompts(job.final_prompt or "")
+            number = job.buttons[ref.index].get("customId", "").rsplit("::", 1)[-1]
+            line = lines[int(number) - 1] if number.isdigit() and int(number) <= len(lines) else ""
+            return PromptModal("describe", ref, line or prompt)
+        if remixable and (await self.bot.db.users.get(interaction.user.id)).remix:
+            return PromptModal("remix", ref, prompt)
+        return None
+
+    async def press(
+        self, interaction: discord.Interaction[MJBot], ref: ButtonRef, extra: PressInput
+    ) -> None:
+        """Start the child job (after defer) and post its message under the parent."""
+        try:
+            child = await self.bot.actions.press(ref.job_id, ref.index, requester(interaction),
+                                                 extra)
+        except Refused as exc:
+            if exc.key == "button.refused":
+                await self._mark_refused(ref)
+                await self.bot.presenter.refresh(ref.job_id)
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
+        except Exception:
+            log.exception("press of %s failed", ref.custom_id)
+            await tell(interaction, say("internal"))
+            return
+        await self.post_job_message(child, interaction, reply_to=interaction.message)
+        await tell(interaction, say("button.working"))
+        await self.bot.presenter.refresh(ref.job_id)
+
+    async def post_job_message(
+        self, job: JobRecord, interaction: discord.Interaction[Any],
+        reply_to: discord.Message | None,
+    ) -> None:
+        """The child job's own message, replying to its parent; private ones stay ephemeral."""
+        embed = job_embed(job)
+        if job.private:
+            msg = await interaction.followup.send(embed=embed, ephemeral=True, wait=True,
+                                                  allowed_mentions=NO_PINGS)
+        else:
+            channel = self.bot.get_partial_messageable(job.channel_id)
+            ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
+            msg = await channel.send(embed=embed, reference=ref,  # type: ignore[arg-type]
+                                     allowed_mentions=NO_PINGS)
+        await self.bot.db.jobs.update(job.id, message_id=msg.id)
+        await self.bot.presenter.refresh(job.id)
+
+    async def _mark_refused(self, ref: ButtonRef) -> None:
+        job = await self.bot.db.jobs.get(ref.job_id)
+        if job is None:
+            return
+        refused = sorted({*job.meta.get("refused", ()), ref.index})
+        await self.bot.db.jobs.update(job.id, meta={**job.meta, "refused": refused})

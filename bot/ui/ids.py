@@ -1,0 +1,57 @@
+"""The one custom_id scheme. Only ids travel in a custom_id; the state is in the database.
+
+    mj:v1:b:<job_id>:<button_index>     a button CometAPI returned for a job
+    mj:v1:m:<kind>:<job_id>:<index>     a modal opened from such a button
+
+Custom ids come from the client: parse them strictly (anchored patterns, bounded numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_INDEX = r"(?P<index>1?[0-9]|2[0-4])"  # 0..24: at most 25 buttons on a message
+BUTTON_TEMPLATE = r"mj:v1:b:(?P<job>[1-9][0-9]{0,17}):" + _INDEX
+MODAL_TEMPLATE = r"mj:v1:m:(?P<kind>[a-z]{1,12}):(?P<job>[1-9][0-9]{0,17}):" + _INDEX
+# In-memory components (choosers, editors) use this prefix; everything else that is not a
+# valid job button is an expired or forged id and gets a sentence instead of silence.
+EPHEMERAL_PREFIX = "mjx:"
+EXPIRED_TEMPLATE = rf"(?!{BUTTON_TEMPLATE}\Z)(?!{EPHEMERAL_PREFIX})(?s:.{{1,100}})"
+_BUTTON = re.compile(BUTTON_TEMPLATE + r"\Z")
+_MODAL = re.compile(MODAL_TEMPLATE + r"\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonRef:
+    job_id: int
+    index: int
+
+    @property
+    def custom_id(self) -> str:
+        return f"mj:v1:b:{self.job_id}:{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModalRef:
+    kind: str
+    job_id: int
+    index: int
+
+    @property
+    def custom_id(self) -> str:
+        return f"mj:v1:m:{self.kind}:{self.job_id}:{self.index}"
+
+
+def parse_button(custom_id: str) -> ButtonRef | None:
+    match = _BUTTON.match(custom_id)
+    if not match:
+        return None
+    return ButtonRef(int(match["job"]), int(match["index"]))
+
+
+def parse_modal(custom_id: str) -> ModalRef | None:
+    match = _MODAL.match(custom_id)
+    if not match:
+        return None
+    return ModalRef(match["kind"], int(match["job"]), int(match["index"]))

@@ -1,0 +1,153 @@
+"""The Presenter turns JobEvents into edits of each job's one message.
+
+Progress edits are coalesced to at most one per `min_interval` per message (a channel takes
+about 5 edits per 5 s); the final edit is never dropped. Results are re-uploaded as
+attachments, re-encoded to fit the attachment limit, because CometAPI's image links are
+guessable and may expire. Public job messages are edited with the bot token (it never
+expires); private ones through the interaction webhook while its token lives, then by DM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.cometapi import errors as api
+from bot.db.records import JobRecord, JobStatus
+from bot.imaging.fit import fit_to_limit
+from bot.jobs.events import EventKind, JobEvent
+from bot.ui.render import NO_PINGS, job_embed, job_view
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+log = logging.getLogger(__name__)
+DEFAULT_LIMIT = 10 * 1024 * 1024
+MAX_DOWNLOAD = 64 * 1024 * 1024
+
+
+class Presenter:
+    def __init__(self, bot: MJBot, *, min_interval: float = 3.0) -> None:
+        self.bot = bot
+        self.min_interval = min_interval
+        self._last: dict[int, float] = {}
+        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def __call__(self, event: JobEvent) -> None:
+        job = event.job
+        if job.message_id is None:
+            return  # the command has not posted the message yet; it renders the state then
+        if event.kind == EventKind.CHANGED or event.kind == EventKind.NOTICE:
+            self._schedule(job.id)
+        else:
+            self._cancel(job.id)
+            await self.refresh(job.id)
+
+    def _schedule(self, job_id: int) -> None:
+        if job_id in self._pending:
+            return  # an edit is already on its way and will read the newest state
+        wait = self._last.get(job_id, 0.0) + self.min_interval - time.monotonic()
+        self._pending[job_id] = asyncio.create_task(self._later(job_id, max(0.0, wait)))
+
+    async def _later(self, job_id: int, wait: float) -> None:
+        try:
+            if wait:
+                await asyncio.sleep(wait)  # the coalescing window itself, not a test wait
+            self._pending.pop(job_id, None)
+            await self.refresh(job_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job %s: progress edit failed", job_id)
+
+    def _cancel(self, job_id: int) -> None:
+        task = self._pending.pop(job_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def close(self) -> None:
+        for job_id in list(self._pending):
+            self._cancel(job_id)
+
+    async def refresh(self, job_id: int) -> None:
+        """Render the job's current state into its message (idempotent)."""
+        lock = self._locks.setdefault(job_id, asyncio.Lock())
+        async with lock:
+            job = await self.bot.db.jobs.get(job_id)
+            if job is None or job.message_id is None:
+                return
+            self._last[job_id] = time.monotonic()
+            try:
+                if job.status == JobStatus.SUCCEEDED and job.meta.get("delivered"):
+                    await self._edit(job, view=await self._view(job))  # buttons only
+                elif job.status == JobStatus.SUCCEEDED:
+                    await self._deliver(job)
+                else:
+                    await self._edit(job, embed=self._embed(job), view=None)
+            except discord.HTTPException as exc:
+                log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
+        if job.status.is_terminal:
+            self._locks.pop(job_id, None)
+            self._last.pop(job_id, None)
+
+    def _embed(self, job: JobRecord) -> discord.Embed:
+        preview = job.image_url if job.status == JobStatus.RUNNING and not job.private else None
+        embed = job_embed(job, image_url=preview)
+        if job.meta.get("delayed_notice") and not job.status.is_terminal:
+            embed.add_field(name="Note", value="CometAPI is slow to answer; still tracking.")
+        return embed
+
+    async def _deliver(self, job: JobRecord) -> None:
+        file = await self._result_file(job)
+        embed = job_embed(job, image_url=f"attachment://{file.filename}" if file else None)
+        await self._edit(job, embed=embed, view=await self._view(job), file=file)
+        await self.bot.db.jobs.update(job.id, meta={**job.meta, "delivered": True},
+                                      result_message_id=job.message_id)
+
+    async def _view(self, job: JobRecord) -> discord.ui.View | None:
+        pressed = {c.button_index for c in await self.bot.db.claims.for_job(job.id)}
+        return job_view(job, pressed=pressed, refused=set(job.meta.get("refused", ())))
+
+    async def _result_file(self, job: JobRecord) -> discord.File | None:
+        url = job.video_url or job.image_url
+        if not url:
+            return None
+        client = self.bot.clients.client_for(job.meta.get("key_scope"))
+        try:
+            data = await client.download(url, max_bytes=MAX_DOWNLOAD)
+        except api.CometAPIError as exc:
+            log.warning("job %s: result download failed: %s", job.id, exc)
+            return None
+        limit = int(job.meta.get("attachment_limit") or DEFAULT_LIMIT)
+        body, ext, _ = await asyncio.to_thread(fit_to_limit, data, limit)
+        return discord.File(io.BytesIO(body), filename=f"mj-{job.id}.{ext}")
+
+    async def _edit(self, job: JobRecord, **kwargs: Any) -> None:
+        file = kwargs.pop("file", None)
+        if file is not None or "embed" in kwargs:  # a full render replaces the attachments
+            kwargs["attachments"] = [file] if file else []
+        assert job.message_id is not None
+        if not job.private:
+            channel = self.bot.get_partial_messageable(job.channel_id)
+            await channel.get_partial_message(job.message_id).edit(
+                allowed_mentions=NO_PINGS, **kwargs
+            )
+            return
+        if job.interaction_token and (job.interaction_expires_at or 0) > time.time() + 30:
+            hook = discord.Webhook.partial(self.bot.application_id or 0,
+                                           job.interaction_token, client=self.bot)
+            await hook.edit_message(job.message_id, allowed_mentions=NO_PINGS, **kwargs)
+            return
+        if job.status.is_terminal:  # the token is gone: the private result goes by DM
+            with contextlib.suppress(discord.HTTPException):
+                user = await self.bot.fetch_user(job.user_id)
+                kwargs.pop("attachments", None)
+                files = [file] if file else []
+                await user.send(files=files, allowed_mentions=NO_PINGS, **kwargs)

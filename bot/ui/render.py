@@ -1,0 +1,75 @@
+"""How a job looks in Discord: one embed and its buttons, for every state of the job."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.cometapi.buttons import classify
+from bot.cometapi.models import Button
+from bot.db.records import JobRecord, JobStatus
+from bot.jobs.prompts import neutralise_mentions
+from bot.messages import say
+from bot.ui.ids import ButtonRef
+from bot.ui.layout import layout_rows
+
+BAR = 20
+COLOURS = {
+    JobStatus.SUCCEEDED: discord.Colour.green(),
+    JobStatus.FAILED: discord.Colour.red(),
+    JobStatus.TIMED_OUT: discord.Colour.red(),
+}
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def progress_bar(percent: int) -> str:
+    filled = max(0, min(BAR, round(percent * BAR / 100)))
+    return "█" * filled + "░" * (BAR - filled) + f" {percent}%"
+
+
+def status_line(job: JobRecord) -> str:
+    if job.status == JobStatus.SUCCEEDED:
+        seconds = round((job.finished_at or job.updated_at) - job.created_at)
+        return say("job.done", seconds=seconds)
+    if job.status == JobStatus.TIMED_OUT:
+        return say("job.timed_out")
+    if job.status == JobStatus.FAILED:
+        key = job.meta.get("notice_key")
+        return say(key) if key else say("job.failed", reason=job.fail_reason or "unknown")
+    if job.status == JobStatus.RUNNING:
+        return progress_bar(job.progress)
+    if job.status == JobStatus.QUEUED and job.queue_position:
+        return say("job.queued", position=f" ({job.queue_position} ahead)")
+    return say("job.waiting")
+
+
+def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
+    prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
+    embed = discord.Embed(description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**",
+                          colour=COLOURS.get(job.status, discord.Colour.blurple()))
+    label = job.meta.get("label")
+    kind = f"{job.kind} · {label}" if label and job.kind == "action" else job.kind
+    embed.add_field(name="Status", value=status_line(job)[:1024], inline=False)
+    embed.add_field(name="Asked by", value=f"<@{job.user_id}>", inline=True)
+    embed.add_field(name="Mode", value=job.mode, inline=True)
+    embed.set_footer(text=f"Job {job.id} · {kind}")
+    if image_url:
+        embed.set_image(url=image_url)
+    return embed
+
+
+def job_view(job: JobRecord, *, pressed: set[int] = frozenset(),  # type: ignore[assignment]
+             refused: set[int] = frozenset()) -> discord.ui.View | None:  # type: ignore[assignment]
+    """Real buttons for every button CometAPI returned; None while the job is not done."""
+    from bot.ui.buttons import JobButton
+
+    if job.status != JobStatus.SUCCEEDED or not job.buttons:
+        return None
+    buttons = [Button.from_dict(b) for b in job.buttons]
+    infos = [classify(b) for b in buttons]
+    view = discord.ui.View(timeout=None)
+    for row, indexes in enumerate(layout_rows([i.row_group for i in infos])):
+        for index in indexes:
+            view.add_item(JobButton.build(ButtonRef(job.id, index), buttons[index], infos[index],
+                                          row=row, pressed=index in pressed,
+                                          refused=index in refused))
+    return view

@@ -1,0 +1,124 @@
+"""/imagine: typed options → a checked prompt → one job message that updates itself."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import Refused
+from bot.imaging.errors import ImageRejected
+from bot.imaging.fit import to_data_url
+from bot.imaging.safe import open_image, sniff_format
+from bot.jobs.prompts import DEFAULT_BANNED, ImagineOptions, build_prompt, check_prompt
+from bot.messages import say
+from bot.ui.clicks import requester, tell
+from bot.ui.render import NO_PINGS, job_embed
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+log = logging.getLogger(__name__)
+ASPECTS = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "5:4", "4:5"]
+VERSIONS = ["7", "6.1", "6", "5.2", "niji 6", "niji 5"]
+MAX_REF_BYTES = 10 * 1024 * 1024
+
+
+class Imagine(commands.Cog):
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="imagine", description="Create four images from a prompt")
+    @app_commands.describe(
+        prompt="What to see; Midjourney --parameters work too",
+        aspect="Aspect ratio, like 16:9", version="Model version", speed="Speed mode",
+        stylize="How strongly Midjourney's style applies (0–1000)",
+        chaos="How varied the four images are (0–100)", weird="Unusual aesthetics (0–3000)",
+        no="Things to leave out", seed="Seed for repeatable results", tile="Seamless tiles",
+        raw="Style raw: less automatic beautifying", image1="Reference image",
+        image2="Reference image", image3="Reference image", private="Only you see the job",
+    )
+    @app_commands.choices(
+        version=[app_commands.Choice(name=v, value=v) for v in VERSIONS],
+        speed=[app_commands.Choice(name=m, value=m) for m in ("fast", "turbo", "relax")],
+    )
+    async def imagine(
+        self, interaction: discord.Interaction[MJBot],
+        prompt: app_commands.Range[str, 1, 4000],
+        aspect: str | None = None, version: str | None = None, speed: str | None = None,
+        stylize: app_commands.Range[int, 0, 1000] | None = None,
+        chaos: app_commands.Range[int, 0, 100] | None = None,
+        weird: app_commands.Range[int, 0, 3000] | None = None,
+        no: str | None = None, seed: app_commands.Range[int, 0, 4294967295] | None = None,
+        tile: bool = False, raw: bool = False,
+        image1: discord.Attachment | None = None, image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None, private: bool = False,
+    ) -> None:
+        try:
+            options = ImagineOptions(aspect=aspect, version=version, stylize=stylize, chaos=chaos,
+                                     weird=weird, no=no, seed=seed, tile=tile, raw=raw)
+            text = await self._checked_prompt(interaction, build_prompt(prompt, options))
+            mode = self._mode(speed)
+        except Refused as exc:
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        try:
+            images = await self._references([a for a in (image1, image2, image3) if a])
+            meta = {"attachment_limit": interaction.attachment_size_limit}
+            job = await self.bot.jobs.imagine(requester(interaction), text, mode=mode,
+                                              private=private, images=images, meta=meta)
+        except Refused as exc:
+            await interaction.edit_original_response(content=say(exc.key, **exc.fields))
+            return
+        message = await interaction.edit_original_response(embed=job_embed(job),
+                                                           allowed_mentions=NO_PINGS)
+        await self.bot.db.jobs.update(job.id, message_id=message.id)
+        await self.bot.presenter.refresh(job.id)
+
+    @imagine.autocomplete("aspect")
+    async def _aspects(
+        self, interaction: discord.Interaction[MJBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][
+            :25
+        ]
+
+    async def _checked_prompt(self, interaction: discord.Interaction[MJBot], text: str) -> str:
+        banned = list(DEFAULT_BANNED)
+        if interaction.guild_id:
+            settings = await self.bot.db.guilds.get(interaction.guild_id)
+            if settings.allowed_channel_ids and (
+                interaction.channel_id not in settings.allowed_channel_ids
+            ):
+                raise Refused("channel.not_allowed")
+            banned.extend(settings.banned_words)
+        return check_prompt(text, banned)
+
+    def _mode(self, speed: str | None) -> str:
+        mode = speed or self.bot.settings.default_mode.value
+        if mode == "relax" and not self.bot.settings.relax_enabled:
+            raise Refused("mode.relax_off")
+        return mode
+
+    async def _references(self, attachments: list[discord.Attachment]) -> list[str]:
+        urls = []
+        for attachment in attachments:
+            if attachment.size > MAX_REF_BYTES:
+                raise Refused("image.rejected", name=attachment.filename, why="it is too large")
+            data = await attachment.read()
+            try:
+                await asyncio.to_thread(open_image, data)
+            except ImageRejected as exc:
+                why = say(f"image.{exc.reason_code}")
+                raise Refused("image.rejected", name=attachment.filename, why=why) from exc
+            urls.append(to_data_url(data, f"image/{sniff_format(data) or 'png'}"))
+        return urls
+
+
+async def setup(bot: MJBot) -> None:
+    await bot.add_cog(Imagine(bot))
