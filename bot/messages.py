@@ -64,6 +64,7 @@ SENTENCES: Final[dict[str, str]] = {
     "upstream.banned": "Midjourney blocked the prompt (“{word}”). Nothing was charged.",
     "upstream.rate_limited": "CometAPI asked us to slow down; your job is queued.",
     "quota.exhausted": "You have used today's quota for this server ({limit} jobs).",
+    "busy": "The bot is very busy right now. Try again in a moment. Nothing was charged.",
     "internal": "Something went wrong on our side. Nothing was charged.",
 }
 

@@ -19,7 +19,7 @@ from bot.cometapi import errors as api
 from bot.cometapi.client import CometAPIClient
 from bot.cometapi.models import SpeedMode, SubmitResult, Task
 from bot.db import Database
-from bot.db.records import ChargeState, JobRecord, JobStatus
+from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
 from bot.jobs.prompts import bot_type_for
@@ -128,7 +128,8 @@ class JobService:
                 finished_at=now,
             )
             raise Refused("quota.exhausted", limit=user_limit or guild_limit or 0)
-        return await self.db.jobs.update(job.id, charge_state=ChargeState.CHARGED, cost=cost)
+        await self.db.ledger.confirm(job.id)
+        return await self._get(job.id)
 
     async def launch(self, job: JobRecord, submit: Submit) -> JobRecord:
         """Submit a reserved job once. Raises Refused (refunded) when upstream says no."""
@@ -305,6 +306,25 @@ class JobService:
         self.wake()
         return count
 
+    async def hint(self, task_id: str, state: str) -> bool:
+        """A webhook named this task: poll it now. Nothing in the body is trusted."""
+        job = await self.db.jobs.get_by_task(task_id)
+        if job is None and state.isdigit():
+            reconciling = await self.db.jobs.get(int(state))
+            if reconciling is None or reconciling.task_id is not None:
+                return False
+            client = self.clients.client_for(reconciling.meta.get("key_scope"))
+            try:
+                task = await client.fetch(task_id)
+            except api.CometAPIError:
+                return False
+            job = await self.attach_by_state(task) if task is not None else None
+        if job is None or job.status in TERMINAL:
+            return False
+        await self.db.jobs.update(job.id, next_poll_at=self.clock())
+        self.wake()
+        return True
+
     async def attach_by_state(self, task: Task) -> JobRecord | None:
         """A task found by its `state` (our job id) for a submit whose answer was lost."""
         if not task.state.isdigit():
@@ -348,8 +368,8 @@ class JobService:
         await self._emit(EventKind.FAILED, await self._get(job.id))
 
     async def _refund(self, job: JobRecord, reason: str) -> None:
-        if await self.db.ledger.refund(job.id, reason):
-            await self.db.jobs.update(job.id, charge_state=ChargeState.REFUNDED)
+        """Idempotent: the ledger's unique row refuses a second refund (and sets charge_state)."""
+        await self.db.ledger.refund(job.id, reason)
 
     def poll_interval(self, job: JobRecord, now: float) -> float:
         young = now - job.created_at < self.config.young_age

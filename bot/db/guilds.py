@@ -1,0 +1,131 @@
+"""Per-guild settings (only changed values are stored), the guild's API key, and bans."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any, Unpack
+
+from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
+from bot.db.records import GuildChanges, GuildSettings
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+    from bot.db.connection import Database
+
+log = logging.getLogger(__name__)
+
+# The API key has its own setter (and column) so that no generic update path touches it.
+EDITABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(GuildSettings)) - {
+    "guild_id",
+    "api_key_encrypted",
+}
+
+_UPSERT_DATA = (
+    "INSERT INTO guild_settings (guild_id, data, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"
+)
+
+
+class GuildsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        """The guild's settings; the declared defaults when it never changed any."""
+        async with self._db._read() as conn:
+            settings, _ = await self._load(conn, guild_id)
+        return settings
+
+    async def update(self, guild_id: int, /, **fields: Unpack[GuildChanges]) -> GuildSettings:
+        """Change some settings; raises ValueError for an unknown name or an invalid value."""
+        check_names(fields, EDITABLE, "guild setting")
+        async with self._db._write() as conn:
+            current, overrides = await self._load(conn, guild_id)
+            changes: dict[str, Any] = dict(fields)
+            updated = dataclasses.replace(current, **changes)  # validates
+            overrides.update({name: jsonable(getattr(updated, name)) for name in fields})
+            await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
+        log.info("guild %d settings changed: %s", guild_id, ", ".join(sorted(fields)))
+        return updated
+
+    async def reset(self, guild_id: int, *names: str) -> GuildSettings:
+        """Return the named settings (all when none named) to their defaults."""
+        check_names(names, EDITABLE, "guild setting")
+        async with self._db._write() as conn:
+            _, overrides = await self._load(conn, guild_id)
+            for name in names or list(overrides):
+                overrides.pop(name, None)
+            await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
+            settings, _ = await self._load(conn, guild_id)
+        return settings
+
+    async def set_api_key_ciphertext(self, guild_id: int, ciphertext: bytes | None) -> None:
+        """Store (or with None, remove) the guild's encrypted API key. Encryption, and binding
+        the ciphertext to this guild, happen before: this layer never sees the key itself."""
+        if ciphertext is not None and not isinstance(ciphertext, bytes):
+            raise ValueError("the API key ciphertext must be bytes")
+        async with self._db._write() as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, api_key_encrypted, updated_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "api_key_encrypted = excluded.api_key_encrypted, updated_at = excluded.updated_at",
+                [guild_id, ciphertext, self._db.now()],
+            )
+        log.info("guild %d API key %s", guild_id, "stored" if ciphertext else "removed")
+
+    async def ban(self, guild_id: int, user_id: int, *, actor_id: int, reason: str = "") -> bool:
+        """Ban a user from the bot in this guild; False if already banned."""
+        async with self._db._write() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO guild_bans (guild_id, user_id, actor_id, reason, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                [guild_id, user_id, actor_id, reason, self._db.now()],
+            )
+            added = cursor.rowcount == 1
+            await cursor.close()
+        return added
+
+    async def unban(self, guild_id: int, user_id: int) -> bool:
+        async with self._db._write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM guild_bans WHERE guild_id = ? AND user_id = ?", [guild_id, user_id]
+            )
+            removed = cursor.rowcount == 1
+            await cursor.close()
+        return removed
+
+    async def is_banned(self, guild_id: int, user_id: int) -> bool:
+        async with self._db._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT 1 FROM guild_bans WHERE guild_id = ? AND user_id = ?",
+                    [guild_id, user_id],
+                )
+            )
+        return bool(rows)
+
+    async def bans(self, guild_id: int) -> list[int]:
+        async with self._db._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT user_id FROM guild_bans WHERE guild_id = ? ORDER BY created_at, user_id",
+                [guild_id],
+            )
+        return [int(row[0]) for row in rows]
+
+    async def _load(
+        self, conn: aiosqlite.Connection, guild_id: int
+    ) -> tuple[GuildSettings, dict[str, Any]]:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT data, api_key_encrypted FROM guild_settings WHERE guild_id = ?",
+                [guild_id],
+            )
+        )
+        if not rows:
+            return GuildSettings(guild_id=guild_id), {}
+        overrides = loads_object(rows[0]["data"])
+        key = rows[0]["api_key_encrypted"]
+        defaults = GuildSettings(guild_id=guild_id, api_key_encrypted=bytes(key) if key else None)
+        return apply_overrides(defaults, overrides, EDITABLE), overrides
