@@ -30,6 +30,11 @@ SENTENCES: Final[dict[str, str]] = {
     "image.too_many_frames": "it has too many frames",
     "image.truncated": "the file is cut short",
     "image.empty": "the file is empty",
+    "image.corrupt": "the file is damaged",
+    "mask.not_an_image": "That file is not an image. Upload a PNG or JPEG mask.",
+    "mask.wrong_aspect": "The mask's shape does not match the image; use the same aspect ratio.",
+    "mask.empty": "The mask marks nothing: paint the area to change in white (or a bright colour).",
+    "mask.full": "The mask marks the whole image: leave some of it black to keep.",
     "channel.not_allowed": "This channel is not set up for the bot. Ask a moderator where to "
     "use it.",
     "mode.relax_off": "Relax mode is not enabled on this bot; use fast or turbo.",

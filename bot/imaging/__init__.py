@@ -1,0 +1,50 @@
+"""Pillow utilities: safe decoding, size fitting, Vary (Region) masks and previews.
+
+Pure, synchronous functions with no Discord import; the bot calls them via asyncio.to_thread.
+"""
+
+from bot.imaging.errors import IMAGE_REASONS, MASK_REASONS, ImageRejected, MaskRejected
+from bot.imaging.fit import fit_to_limit, to_data_url
+from bot.imaging.grid import PRESETS, Grid, Selection, grid_for
+from bot.imaging.masks import (
+    coverage,
+    decode_mask_data_url,
+    encode_mask,
+    mask_from_selection,
+    normalize_mask,
+)
+from bot.imaging.painted import detect_mask_kind, mask_from_painted_copy
+from bot.imaging.preview import (
+    clear_preview_cache,
+    is_cached,
+    render_mask_preview,
+    render_region_preview,
+)
+from bot.imaging.safe import ALLOWED_FORMATS, open_image, sniff_format
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "IMAGE_REASONS",
+    "MASK_REASONS",
+    "PRESETS",
+    "Grid",
+    "ImageRejected",
+    "MaskRejected",
+    "Selection",
+    "clear_preview_cache",
+    "coverage",
+    "decode_mask_data_url",
+    "detect_mask_kind",
+    "encode_mask",
+    "fit_to_limit",
+    "grid_for",
+    "is_cached",
+    "mask_from_painted_copy",
+    "mask_from_selection",
+    "normalize_mask",
+    "open_image",
+    "render_mask_preview",
+    "render_region_preview",
+    "sniff_format",
+    "to_data_url",
+]

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.cometapi import errors as api
 from bot.cometapi.client import CometAPIClient
+from bot.cometapi.retry import submit_outcome_unknown
 from bot.cometapi.models import SpeedMode, SubmitResult, Task
 from bot.db import Database
 from bot.db.records import JobRecord, JobStatus
@@ -46,13 +47,6 @@ def refusal_for(exc: api.CometAPIError) -> Refused:
     if isinstance(exc, api.APIConnectionError):
         return Refused("upstream.unreachable")
     return Refused("upstream.rejected", description=type(exc).__name__)
-
-
-def is_ambiguous(exc: api.CometAPIError) -> bool:
-    """True when the submit may have been accepted upstream: reconcile, never resubmit."""
-    if isinstance(exc, api.APIConnectionError):
-        return exc.sent  # a timeout after sending included
-    return isinstance(exc, api.ServerError)
 
 
 class JobService:
@@ -137,7 +131,7 @@ class JobService:
         try:
             result = await submit(client, str(job.id))
         except api.CometAPIError as exc:
-            if is_ambiguous(exc):
+            if submit_outcome_unknown(exc):
                 log.warning("job %s: submit outcome unknown (%s); reconciling", job.id, exc)
                 return await self._await_reconcile(job)
             await self._fail(job, reason=str(exc), from_statuses=(JobStatus.RESERVED,))
@@ -197,7 +191,7 @@ class JobService:
         try:
             await client.modal(job.task_id, prompt=prompt, mask_base64=mask)
         except api.CometAPIError as exc:
-            if not is_ambiguous(exc):
+            if not submit_outcome_unknown(exc):
                 key = "region.expired" if job.meta.get("region") else None
                 await self._fail(job, reason=str(exc), from_statuses=(JobStatus.MODAL,), key=key)
                 return await self._get(job.id)
