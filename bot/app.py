@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 from discord.ext import commands
@@ -20,6 +20,7 @@ from bot.sim import SimConfig, Simulator
 from bot.ui.buttons import ExpiredButton, JobButton
 from bot.ui.clicks import ClickHandler
 from bot.ui.presenter import Presenter
+from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 COGS = ("cogs.imagine", "cogs.jobs")
@@ -44,14 +45,19 @@ class MJBot(commands.Bot):
     tracker: Tracker
     presenter: Presenter
     clicks: ClickHandler
+    web: WebServer | None
 
     def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                         allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         self.settings = settings
         self.tuning = tuning or Tuning()
         self.sim: Simulator | None = None
         self.pool: CometAPIPool | None = None
+        self.web: WebServer | None = None
 
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.database_path)
@@ -60,6 +66,9 @@ class MJBot(commands.Bot):
         self.clients = SingleClient(self.pool.client(key))
         self.presenter = Presenter(self, min_interval=self.tuning.edit_interval)
         self.jobs = JobService(self.db, self.clients, self.presenter, self.tuning.jobs)
+        self.web = WebServer(self.settings.web_host, self.settings.web_port, self.jobs.hint)
+        await self.web.start()
+        self.jobs.config = replace(self.jobs.config, notify_hook=self._hook_url())
         self.actions = ActionService(self.jobs)
         self.clicks = ClickHandler(self)
         self.tracker = Tracker(self.jobs, self.clients)
@@ -81,6 +90,14 @@ class MJBot(commands.Bot):
         log.info("%s", say("startup.simulator"))
         return self.sim.base_url, config.key
 
+    def _hook_url(self) -> str | None:
+        assert self.web is not None
+        if self.settings.public_base_url:
+            return self.settings.public_base_url + self.web.hook_path
+        if self.sim is not None:  # the simulator posts to loopback only
+            return f"http://127.0.0.1:{self.web.bound_port}{self.web.hook_path}"
+        return None
+
     async def _sync(self) -> None:
         for guild_id in self.settings.dev_guild_ids:
             guild = discord.Object(guild_id)
@@ -94,6 +111,8 @@ class MJBot(commands.Bot):
             await self.tracker.stop()
             await self.presenter.close()
         await super().close()
+        if self.web is not None:
+            await self.web.stop()
         if self.pool is not None:
             await self.pool.aclose()
         if self.sim is not None:

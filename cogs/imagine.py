@@ -35,32 +35,56 @@ class Imagine(commands.Cog):
     @app_commands.command(name="imagine", description="Create four images from a prompt")
     @app_commands.describe(
         prompt="What to see; Midjourney --parameters work too",
-        aspect="Aspect ratio, like 16:9", version="Model version", speed="Speed mode",
+        aspect="Aspect ratio, like 16:9",
+        version="Model version",
+        speed="Speed mode",
         stylize="How strongly Midjourney's style applies (0–1000)",
-        chaos="How varied the four images are (0–100)", weird="Unusual aesthetics (0–3000)",
-        no="Things to leave out", seed="Seed for repeatable results", tile="Seamless tiles",
-        raw="Style raw: less automatic beautifying", image1="Reference image",
-        image2="Reference image", image3="Reference image", private="Only you see the job",
+        chaos="How varied the four images are (0–100)",
+        weird="Unusual aesthetics (0–3000)",
+        no="Things to leave out",
+        seed="Seed for repeatable results",
+        tile="Seamless tiles",
+        raw="Style raw: less automatic beautifying",
+        image1="Reference image",
+        image2="Reference image",
+        image3="Reference image",
+        private="Only you see the job",
     )
     @app_commands.choices(
         version=[app_commands.Choice(name=v, value=v) for v in VERSIONS],
         speed=[app_commands.Choice(name=m, value=m) for m in ("fast", "turbo", "relax")],
     )
     async def imagine(
-        self, interaction: discord.Interaction[MJBot],
+        self,
+        interaction: discord.Interaction[MJBot],
         prompt: app_commands.Range[str, 1, 4000],
-        aspect: str | None = None, version: str | None = None, speed: str | None = None,
+        aspect: str | None = None,
+        version: str | None = None,
+        speed: str | None = None,
         stylize: app_commands.Range[int, 0, 1000] | None = None,
         chaos: app_commands.Range[int, 0, 100] | None = None,
         weird: app_commands.Range[int, 0, 3000] | None = None,
-        no: str | None = None, seed: app_commands.Range[int, 0, 4294967295] | None = None,
-        tile: bool = False, raw: bool = False,
-        image1: discord.Attachment | None = None, image2: discord.Attachment | None = None,
-        image3: discord.Attachment | None = None, private: bool = False,
+        no: str | None = None,
+        seed: app_commands.Range[int, 0, 4294967295] | None = None,
+        tile: bool = False,
+        raw: bool = False,
+        image1: discord.Attachment | None = None,
+        image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None,
+        private: bool = False,
     ) -> None:
         try:
-            options = ImagineOptions(aspect=aspect, version=version, stylize=stylize, chaos=chaos,
-                                     weird=weird, no=no, seed=seed, tile=tile, raw=raw)
+            options = ImagineOptions(
+                aspect=aspect,
+                version=version,
+                stylize=stylize,
+                chaos=chaos,
+                weird=weird,
+                no=no,
+                seed=seed,
+                tile=tile,
+                raw=raw,
+            )
             text = await self._checked_prompt(interaction, build_prompt(prompt, options))
             mode = self._mode(speed)
         except Refused as exc:
@@ -69,14 +93,16 @@ class Imagine(commands.Cog):
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
             images = await self._references([a for a in (image1, image2, image3) if a])
-            meta = {"attachment_limit": interaction.attachment_size_limit}
-            job = await self.bot.jobs.imagine(requester(interaction), text, mode=mode,
-                                              private=private, images=images, meta=meta)
+            meta = {"attachment_limit": interaction.filesize_limit}
+            job = await self.bot.jobs.imagine(
+                requester(interaction), text, mode=mode, private=private, images=images, meta=meta
+            )
         except Refused as exc:
             await interaction.edit_original_response(content=say(exc.key, **exc.fields))
             return
-        message = await interaction.edit_original_response(embed=job_embed(job),
-                                                           allowed_mentions=NO_PINGS)
+        message = await interaction.edit_original_response(
+            embed=job_embed(job), allowed_mentions=NO_PINGS
+        )
         await self.bot.db.jobs.update(job.id, message_id=message.id)
         await self.bot.presenter.refresh(job.id)
 
@@ -84,9 +110,7 @@ class Imagine(commands.Cog):
     async def _aspects(
         self, interaction: discord.Interaction[MJBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][
-            :25
-        ]
+        return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][:25]
 
     async def _checked_prompt(self, interaction: discord.Interaction[MJBot], text: str) -> str:
         banned = list(DEFAULT_BANNED)

@@ -27,49 +27,63 @@ class Jobs(commands.Cog):
     @app_commands.command(name="show", description="Post a job again, with working buttons")
     @app_commands.describe(job_id="The job number shown under its image")
     async def show(
-        self, interaction: discord.Interaction[MJBot],
+        self,
+        interaction: discord.Interaction[MJBot],
         job_id: app_commands.Range[int, 1, 2**53],
     ) -> None:
         job = await self.bot.db.jobs.get(job_id)
-        if job is None or (job.guild_id != interaction.guild_id and job.user_id !=
-                           interaction.user.id):
+        if job is None or (
+            job.guild_id != interaction.guild_id and job.user_id != interaction.user.id
+        ):
             await tell(interaction, say("job.not_found", job_id=job_id))
             return
         if job.private and job.user_id != interaction.user.id:
             await tell(interaction, say("job.not_yours"))
             return
         await interaction.response.defer(ephemeral=job.private, thinking=True)
-        message = await interaction.edit_original_response(embed=job_embed(job),
-                                                           allowed_mentions=NO_PINGS)
+        message = await interaction.edit_original_response(
+            embed=job_embed(job), allowed_mentions=NO_PINGS
+        )
         meta = {**job.meta, "delivered": False}
-        await self.bot.db.jobs.update(job.id, message_id=message.id, meta=meta,
-                                      channel_id=message.channel.id,
-                                      interaction_token=interaction.token,
-                                      interaction_expires_at=time.time() + 900)
+        await self.bot.db.jobs.update(
+            job.id,
+            message_id=message.id,
+            meta=meta,
+            channel_id=message.channel.id,
+            interaction_token=interaction.token,
+            interaction_expires_at=time.time() + 900,
+        )
         await self.bot.presenter.refresh(job.id)
 
     @app_commands.command(name="info", description="Your running jobs and today's usage")
     async def info(self, interaction: discord.Interaction[MJBot]) -> None:
-        jobs = await self.bot.db.jobs.list_for_user(interaction.guild_id, interaction.user.id,
-                                                    active_only=True, limit=10)
-        used = await self.bot.db.ledger.usage(interaction.guild_id, interaction.user.id,
-                                              since=time.time() - DAY)
+        jobs = await self.bot.db.jobs.list_for_user(
+            interaction.guild_id, interaction.user.id, active_only=True, limit=10
+        )
+        used = await self.bot.db.ledger.usage(
+            interaction.guild_id, interaction.user.id, since=time.time() - DAY
+        )
         embed = discord.Embed(title="Your jobs", colour=discord.Colour.blurple())
-        lines = [f"`{j.id}` {j.prompt[:60]} — {status_line(j)}" for j in jobs
-                 if j.status != JobStatus.SUCCEEDED]
+        lines = [
+            f"`{j.id}` {j.prompt[:60]} — {status_line(j)}"
+            for j in jobs
+            if j.status != JobStatus.SUCCEEDED
+        ]
         embed.description = "\n".join(lines) or say("job.none_running")
         limit = None
         if interaction.guild_id:
             limit = (await self.bot.db.guilds.get(interaction.guild_id)).daily_quota_per_user
         quota = f"{used} / {limit}" if limit else f"{used} (no limit)"
         embed.add_field(name="Used today", value=quota)
-        await interaction.response.send_message(embed=embed, ephemeral=True,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
     @app_commands.command(name="settings", description="Your own preferences")
     @app_commands.describe(remix="Edit the prompt before Vary, pan and reroll")
-    async def settings(self, interaction: discord.Interaction[MJBot],
-                       remix: bool | None = None) -> None:
+    async def settings(
+        self, interaction: discord.Interaction[MJBot], remix: bool | None = None
+    ) -> None:
         if remix is not None:
             await self.bot.db.users.update(interaction.user.id, remix=remix)
         current = await self.bot.db.users.get(interaction.user.id)

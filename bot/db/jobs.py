@@ -213,6 +213,16 @@ class JobsRepository:
             [now, limit],
         )
 
+    async def reschedule(self, job_ids: Collection[int], at: float) -> None:
+        """Set the next poll of many jobs in one statement (the tracker's round)."""
+        if not job_ids:
+            return
+        marks = ", ".join("?" * len(job_ids))
+        async with self._db._write() as conn:
+            await conn.execute(
+                f"UPDATE jobs SET next_poll_at = ? WHERE id IN ({marks})", [at, *job_ids]
+            )
+
     async def next_poll_at(self) -> float | None:
         """When the earliest pending job is due (None: none pending): the tracker's nap."""
         async with self._db._read() as conn:

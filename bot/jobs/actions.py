@@ -71,9 +71,15 @@ class ActionService:
             meta.update(modal_mask=extra.mask_data_url, region=True)
         try:
             child = await self.jobs.reserve(
-                req, kind="action", prompt=extra.prompt or parent.final_prompt or parent.prompt,
-                mode=parent.mode, private=parent.private, parent=parent, button_index=index,
-                action=info.kind.value, meta=meta,
+                req,
+                kind="action",
+                prompt=extra.prompt or parent.final_prompt or parent.prompt,
+                mode=parent.mode,
+                private=parent.private,
+                parent=parent,
+                button_index=index,
+                action=info.kind.value,
+                meta=meta,
             )
         except Refused:
             await self.db.claims.release(job_id, index)
@@ -83,7 +89,11 @@ class ActionService:
 
         async def submit(client: CometAPIClient, state: str) -> SubmitResult:
             return await client.action(
-                task_id, button.custom_id, enable_remix=remix, state=state, mode=mode,
+                task_id,
+                button.custom_id,
+                enable_remix=remix,
+                state=state,
+                mode=mode,
                 notify_hook=self.jobs.config.notify_hook,
             )
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.cometapi import errors as api
 from bot.cometapi.client import CometAPIClient
-from bot.cometapi.retry import submit_outcome_unknown
 from bot.cometapi.models import SpeedMode, SubmitResult, Task
+from bot.cometapi.retry import submit_outcome_unknown
 from bot.db import Database
 from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
@@ -156,17 +156,28 @@ class JobService:
         return job
 
     async def imagine(
-        self, req: Requester, prompt: str, *, mode: str, private: bool = False,
-        images: Sequence[str] = (), meta: dict[str, Any] | None = None,
+        self,
+        req: Requester,
+        prompt: str,
+        *,
+        mode: str,
+        private: bool = False,
+        images: Sequence[str] = (),
+        meta: dict[str, Any] | None = None,
     ) -> JobRecord:
         """Reserve, charge and submit one /imagine; Refused (refunded) when it can't run."""
-        job = await self.reserve(req, kind="imagine", prompt=prompt, mode=mode,
-                                 private=private, meta=meta)
+        job = await self.reserve(
+            req, kind="imagine", prompt=prompt, mode=mode, private=private, meta=meta
+        )
 
         async def submit(client: CometAPIClient, state: str) -> SubmitResult:
             return await client.imagine(
-                prompt, bot_type=bot_type_for(prompt), base64_array=list(images) or None,
-                mode=SpeedMode(mode), state=state, notify_hook=self.config.notify_hook,
+                prompt,
+                bot_type=bot_type_for(prompt),
+                base64_array=list(images) or None,
+                mode=SpeedMode(mode),
+                state=state,
+                notify_hook=self.config.notify_hook,
             )
 
         return await self.launch(job, submit)
@@ -222,7 +233,7 @@ class JobService:
         if not may_move(job.status, new, modal_sent=modal_sent):
             return
         now = self.clock()
-        fields: dict[str, Any] = {"next_poll_at": now + self.poll_interval(job, now)}
+        fields: dict[str, Any] = {}
         if new == JobStatus.SUCCEEDED:
             fields.update(
                 progress=100,
@@ -282,7 +293,11 @@ class JobService:
             until = job.meta.get("reconcile_until")
             if job.task_id is None and until is not None and now > float(until):
                 await self._fail(job, reason="the submit was lost", from_statuses=PENDING)
-            elif now > job.deadline_at and job.status != JobStatus.MODAL:
+            elif (
+                job.deadline_at is not None
+                and now > job.deadline_at
+                and job.status != JobStatus.MODAL
+            ):
                 await self._fail(
                     job, reason="timed out", from_statuses=PENDING, to=JobStatus.TIMED_OUT
                 )
@@ -364,10 +379,6 @@ class JobService:
     async def _refund(self, job: JobRecord, reason: str) -> None:
         """Idempotent: the ledger's unique row refuses a second refund (and sets charge_state)."""
         await self.db.ledger.refund(job.id, reason)
-
-    def poll_interval(self, job: JobRecord, now: float) -> float:
-        young = now - job.created_at < self.config.young_age
-        return self.config.poll_young if young else self.config.poll_old
 
     async def _get(self, job_id: int) -> JobRecord:
         job = await self.db.jobs.get(job_id)

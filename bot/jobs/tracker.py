@@ -90,8 +90,9 @@ class Tracker:
                 ok = await self._poll(client, batch) and ok
         if not ok:
             self.failures += 1
-            return retry_delay(self.failures, retry_after=None, base=1.0, cap=60.0,
-                               rand=random.random)
+            return retry_delay(
+                self.failures, retry_after=None, base=1.0, cap=60.0, rand=random.random
+            )
         self.failures = 0
         return await self._sleep_for()
 
@@ -104,29 +105,30 @@ class Tracker:
             log.warning("poll of %d tasks failed: %s", len(ids), exc)
             await self._delayed(batch)
             return False
+        # Reschedule the whole batch first; apply() may pull a job earlier (after a modal).
+        now = self.clock()
+        young = [j.id for j in batch if now - j.created_at < self.service.config.young_age]
+        old = [j.id for j in batch if now - j.created_at >= self.service.config.young_age]
+        await self.db.jobs.reschedule(young, now + self.service.config.poll_young)
+        await self.db.jobs.reschedule(old, now + self.service.config.poll_old)
         seen = {t.id for t in tasks}
         for task in tasks:
             await self.service.apply(task)
-        now = self.clock()
         for job in batch:
             if job.task_id not in seen:
                 await self.service.unknown(job)
-            fresh = await self.db.jobs.get(job.id)
-            if fresh is not None and fresh.next_poll_at <= now:
-                await self.db.jobs.update(job.id, next_poll_at=now + self.service.poll_interval(fresh, now))
         return True
 
     async def _delayed(self, batch: list[JobRecord]) -> None:
         """Tell each job's owner once that the upstream is slow (faults.md #5)."""
         now = self.clock()
-        backoff = retry_delay(self.failures + 1, retry_after=None, base=1.0, cap=60.0,
-                              rand=random.random)
+        backoff = retry_delay(
+            self.failures + 1, retry_after=None, base=1.0, cap=60.0, rand=random.random
+        )
         for job in batch:
             await self.db.jobs.update(job.id, next_poll_at=now + backoff)
             if not job.meta.get("delayed_notice"):
-                fresh = await self.db.jobs.update(
-                    job.id, meta={**job.meta, "delayed_notice": True}
-                )
+                fresh = await self.db.jobs.update(job.id, meta={**job.meta, "delayed_notice": True})
                 await self.service.events(JobEvent(EventKind.NOTICE, fresh, "job.delayed"))
 
     async def _sleep_for(self) -> float:

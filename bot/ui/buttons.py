@@ -28,22 +28,35 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_
 
     @classmethod
     def build(
-        cls, ref: ButtonRef, button: Button, info: ButtonInfo, *, row: int,
-        pressed: bool = False, refused: bool = False,
+        cls,
+        ref: ButtonRef,
+        button: Button,
+        info: ButtonInfo,
+        *,
+        row: int,
+        pressed: bool = False,
+        refused: bool = False,
     ) -> JobButton:
         emoji = _emoji(button.emoji)
         label = button.label.strip() or info.accessible_label
         style = discord.ButtonStyle.primary if pressed else discord.ButtonStyle.secondary
         item: discord.ui.Button[Any] = discord.ui.Button(
-            label=label[:80] or None, emoji=emoji, style=style, custom_id=ref.custom_id,
-            row=row, disabled=refused,
+            label=label[:80] or None,
+            emoji=emoji,
+            style=style,
+            custom_id=ref.custom_id,
+            row=row,
+            disabled=refused,
         )
         return cls(ref, item)
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> JobButton:
         ref = ButtonRef(int(match["job"]), int(match["index"]))
         return cls(ref, item if isinstance(item, discord.ui.Button) else None)
@@ -60,8 +73,11 @@ class ExpiredButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EXP
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> ExpiredButton:
         return cls(item if isinstance(item, discord.ui.Button) else None)
 

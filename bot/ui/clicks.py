@@ -32,8 +32,10 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
     perms = getattr(member, "guild_permissions", None)
     is_mod = bool(perms and (perms.manage_messages or perms.manage_guild or perms.administrator))
     return Requester(
-        user_id=member.id, channel_id=interaction.channel_id or 0,
-        guild_id=interaction.guild_id, is_moderator=is_mod,
+        user_id=member.id,
+        channel_id=interaction.channel_id or 0,
+        guild_id=interaction.guild_id,
+        is_moderator=is_mod,
         interaction_token=interaction.token,
         interaction_expires_at=time.time() + TOKEN_LIFETIME,
     )
@@ -56,7 +58,7 @@ class ClickHandler:
 
     async def on_button(self, interaction: discord.Interaction[MJBot], ref: ButtonRef) -> None:
         try:
-            job, button, info = await self.bot.actions.button(ref.job_id, ref.index)
+            job, _button, info = await self.bot.actions.button(ref.job_id, ref.index)
             await self.bot.actions.check_policy(job, requester(interaction))
             if info.kind == ButtonKind.INPAINT:
                 raise Refused("region.soon")
@@ -71,7 +73,11 @@ class ClickHandler:
         await self.press(interaction, ref, PressInput())
 
     async def _modal_for(
-        self, job: JobRecord, ref: ButtonRef, kind: ButtonKind, remixable: bool,
+        self,
+        job: JobRecord,
+        ref: ButtonRef,
+        kind: ButtonKind,
+        remixable: bool,
         interaction: discord.Interaction[MJBot],
     ) -> PromptModal | None:
         prompt = job.final_prompt or job.prompt
@@ -92,8 +98,9 @@ class ClickHandler:
     ) -> None:
         """Start the child job (after defer) and post its message under the parent."""
         try:
-            child = await self.bot.actions.press(ref.job_id, ref.index, requester(interaction),
-                                                 extra)
+            child = await self.bot.actions.press(
+                ref.job_id, ref.index, requester(interaction), extra
+            )
         except Refused as exc:
             if exc.key == "button.refused":
                 await self._mark_refused(ref)
@@ -109,19 +116,26 @@ class ClickHandler:
         await self.bot.presenter.refresh(ref.job_id)
 
     async def post_job_message(
-        self, job: JobRecord, interaction: discord.Interaction[Any],
+        self,
+        job: JobRecord,
+        interaction: discord.Interaction[Any],
         reply_to: discord.Message | None,
     ) -> None:
         """The child job's own message, replying to its parent; private ones stay ephemeral."""
         embed = job_embed(job)
+        msg: discord.Message
         if job.private:
-            msg = await interaction.followup.send(embed=embed, ephemeral=True, wait=True,
-                                                  allowed_mentions=NO_PINGS)
+            msg = await interaction.followup.send(
+                embed=embed, ephemeral=True, wait=True, allowed_mentions=NO_PINGS
+            )
         else:
             channel = self.bot.get_partial_messageable(job.channel_id)
             ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
-            msg = await channel.send(embed=embed, reference=ref,  # type: ignore[arg-type]
-                                     allowed_mentions=NO_PINGS)
+            msg = await channel.send(
+                embed=embed,
+                reference=ref,  # type: ignore[arg-type]
+                allowed_mentions=NO_PINGS,
+            )
         await self.bot.db.jobs.update(job.id, message_id=msg.id)
         await self.bot.presenter.refresh(job.id)
 

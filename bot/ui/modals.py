@@ -29,13 +29,19 @@ def valid_zoom(prompt: str) -> bool:
 
 class PromptModal(discord.ui.Modal):
     def __init__(self, kind: str, ref: ButtonRef, prefill: str) -> None:
-        super().__init__(title=TITLES[kind], timeout=900,
-                         custom_id=f"mjx:m:{kind}:{ref.job_id}:{ref.index}:{id(self):x}"[:100])
+        super().__init__(
+            title=TITLES[kind],
+            timeout=900,
+            custom_id=f"mjx:m:{kind}:{ref.job_id}:{ref.index}:{id(self):x}"[:100],
+        )
         self.kind = kind
         self.ref = ref
         self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=say("modal.prompt_label"), style=discord.TextStyle.paragraph,
-            default=prefill[:4000], max_length=4000, required=True,
+            label=say("modal.prompt_label"),
+            style=discord.TextStyle.paragraph,
+            default=prefill[:4000],
+            max_length=4000,
+            required=True,
         )
         self.add_item(self.prompt)
 

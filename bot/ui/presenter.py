@@ -108,8 +108,9 @@ class Presenter:
         file = await self._result_file(job)
         embed = job_embed(job, image_url=f"attachment://{file.filename}" if file else None)
         await self._edit(job, embed=embed, view=await self._view(job), file=file)
-        await self.bot.db.jobs.update(job.id, meta={**job.meta, "delivered": True},
-                                      result_message_id=job.message_id)
+        await self.bot.db.jobs.update(
+            job.id, meta={**job.meta, "delivered": True}, result_message_id=job.message_id
+        )
 
     async def _view(self, job: JobRecord) -> discord.ui.View | None:
         pressed = {c.button_index for c in await self.bot.db.claims.for_job(job.id)}
@@ -141,8 +142,9 @@ class Presenter:
             )
             return
         if job.interaction_token and (job.interaction_expires_at or 0) > time.time() + 30:
-            hook = discord.Webhook.partial(self.bot.application_id or 0,
-                                           job.interaction_token, client=self.bot)
+            hook = discord.Webhook.partial(
+                self.bot.application_id or 0, job.interaction_token, client=self.bot
+            )
             await hook.edit_message(job.message_id, allowed_mentions=NO_PINGS, **kwargs)
             return
         if job.status.is_terminal:  # the token is gone: the private result goes by DM

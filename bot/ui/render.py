@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 import discord
 
 from bot.cometapi.buttons import classify
@@ -44,8 +46,10 @@ def status_line(job: JobRecord) -> str:
 
 def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
-    embed = discord.Embed(description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**",
-                          colour=COLOURS.get(job.status, discord.Colour.blurple()))
+    embed = discord.Embed(
+        description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**",
+        colour=COLOURS.get(job.status, discord.Colour.blurple()),
+    )
     label = job.meta.get("label")
     kind = f"{job.kind} · {label}" if label and job.kind == "action" else job.kind
     embed.add_field(name="Status", value=status_line(job)[:1024], inline=False)
@@ -57,8 +61,12 @@ def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     return embed
 
 
-def job_view(job: JobRecord, *, pressed: set[int] = frozenset(),  # type: ignore[assignment]
-             refused: set[int] = frozenset()) -> discord.ui.View | None:  # type: ignore[assignment]
+def job_view(
+    job: JobRecord,
+    *,
+    pressed: AbstractSet[int] = frozenset(),
+    refused: AbstractSet[int] = frozenset(),
+) -> discord.ui.View | None:
     """Real buttons for every button CometAPI returned; None while the job is not done."""
     from bot.ui.buttons import JobButton
 
@@ -69,7 +77,14 @@ def job_view(job: JobRecord, *, pressed: set[int] = frozenset(),  # type: ignore
     view = discord.ui.View(timeout=None)
     for row, indexes in enumerate(layout_rows([i.row_group for i in infos])):
         for index in indexes:
-            view.add_item(JobButton.build(ButtonRef(job.id, index), buttons[index], infos[index],
-                                          row=row, pressed=index in pressed,
-                                          refused=index in refused))
+            view.add_item(
+                JobButton.build(
+                    ButtonRef(job.id, index),
+                    buttons[index],
+                    infos[index],
+                    row=row,
+                    pressed=index in pressed,
+                    refused=index in refused,
+                )
+            )
     return view
