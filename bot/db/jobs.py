@@ -25,7 +25,7 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM jobs"
 _RETURNING = f"RETURNING {', '.join(COLUMNS)}"
 # Written exactly as in the partial index jobs_due, so that SQLite can use it.
 PENDING_SQL = "status IN ('reserved', 'submitted', 'queued', 'running', 'modal')"
-_TRACKED_SQL = f"{PENDING_SQL} AND (task_id IS NOT NULL OR status = 'reserved')"
+_TRACKED_SQL = f"{PENDING_SQL} AND task_id IS NOT NULL"
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -202,9 +202,18 @@ class JobsRepository:
         return _decode(rows[0]) if rows else None
 
     async def pending(self, limit: int = 1000) -> list[JobRecord]:
-        """Unfinished jobs the tracker owns: those with a task id, and RESERVED ones (which a
-        crash may have left between submit and commit) for reconciliation at start."""
-        return await self._select(f"WHERE {_TRACKED_SQL} ORDER BY id LIMIT ?", [limit])
+        """Every unfinished job, those without a task id too (a crash may have left them
+        between submit and commit): what the bot resumes at start."""
+        return await self._select(f"WHERE {PENDING_SQL} ORDER BY id LIMIT ?", [limit])
+
+    async def overdue(self, now: float, limit: int = 500) -> list[JobRecord]:
+        """Unfinished jobs past their deadline, and submits still without a task id whose
+        reconcile time (their next_poll_at) has passed."""
+        return await self._select(
+            f"WHERE {PENDING_SQL} AND ((deadline_at IS NOT NULL AND deadline_at < ?) "
+            "OR (task_id IS NULL AND next_poll_at <= ?)) ORDER BY id LIMIT ?",
+            [now, now, limit],
+        )
 
     async def due(self, now: float, limit: int = 100) -> list[JobRecord]:
         """Pending jobs whose next poll is due, the most overdue first."""

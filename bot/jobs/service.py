@@ -247,13 +247,15 @@ class JobService:
             fields.update(fail_reason=task.fail_reason or "failed upstream", finished_at=now)
         elif new in (JobStatus.QUEUED, JobStatus.RUNNING):
             fields.update(progress=progress, image_url=task.image_url or job.image_url)
-        moved = await self.db.jobs.transition(
-            job.id, from_statuses=sources_for(new, modal_sent=modal_sent), to=new, **fields
-        )
+        async with self.db.transaction():  # the failure and its refund land together
+            moved = await self.db.jobs.transition(
+                job.id, from_statuses=sources_for(new, modal_sent=modal_sent), to=new, **fields
+            )
+            if moved is not None and new == JobStatus.FAILED:
+                await self._refund(moved, moved.fail_reason or "failed")
         if moved is None:
             return  # another update won the race; it has emitted
         if new == JobStatus.FAILED:
-            await self._refund(moved, moved.fail_reason or "failed")
             await self._emit(EventKind.FAILED, await self._get(job.id))
         elif new == JobStatus.SUCCEEDED:
             await self._emit(EventKind.FINISHED, moved)
@@ -289,9 +291,9 @@ class JobService:
     async def expire_overdue(self) -> None:
         """Time out jobs past their deadline, and submits that never showed up upstream."""
         now = self.clock()
-        for job in await self.db.jobs.pending(limit=10_000):
+        for job in await self.db.jobs.overdue(now):
             until = job.meta.get("reconcile_until")
-            if job.task_id is None and until is not None and now > float(until):
+            if job.task_id is None and until is not None and now >= float(until):
                 await self._fail(job, reason="the submit was lost", from_statuses=PENDING)
             elif (
                 job.deadline_at is not None
@@ -363,17 +365,19 @@ class JobService:
         key: str | None = None,
     ) -> None:
         meta = {**job.meta, "notice_key": key} if key else job.meta
-        moved = await self.db.jobs.transition(
-            job.id,
-            from_statuses=from_statuses,
-            to=to,
-            fail_reason=reason,
-            finished_at=self.clock(),
-            meta=meta,
-        )
+        async with self.db.transaction():  # the failure and its refund land together
+            moved = await self.db.jobs.transition(
+                job.id,
+                from_statuses=from_statuses,
+                to=to,
+                fail_reason=reason,
+                finished_at=self.clock(),
+                meta=meta,
+            )
+            if moved is not None:
+                await self._refund(moved, reason)
         if moved is None:
             return
-        await self._refund(moved, reason)
         await self._emit(EventKind.FAILED, await self._get(job.id))
 
     async def _refund(self, job: JobRecord, reason: str) -> None:

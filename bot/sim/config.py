@@ -38,6 +38,9 @@ class SimConfig:
     first_poll_delay: float = 3.0
     banned_words: tuple[str, ...] = DEFAULT_BANNED_WORDS
     max_recorded_requests: int = 10_000
+    # Finished tasks beyond this many are forgotten, oldest first (a long-running embedded
+    # simulator must not grow forever).
+    max_tasks: int = 20_000
 
     def effective_concurrency(self) -> int | None:
         if self.concurrency is not None:

@@ -80,7 +80,18 @@ class Engine:
             **extra,
         )
         self.tasks[task_id] = task
+        if len(self.tasks) > self.config.max_tasks:
+            self._forget_oldest()
         return task
+
+    def _forget_oldest(self) -> None:
+        excess = len(self.tasks) - self.config.max_tasks
+        for old_id in list(self.tasks)[: excess * 2]:  # dicts keep insertion (age) order
+            if excess <= 0:
+                break
+            if self.snap(self.tasks[old_id]).status in TERMINAL:
+                del self.tasks[old_id]
+                excess -= 1
 
     def to_modal(self, task: SimTask, kind: str) -> None:
         task.modal_kind = kind
