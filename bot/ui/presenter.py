@@ -21,6 +21,7 @@ import discord
 from bot.cometapi import errors as api
 from bot.db.records import JobRecord, JobStatus
 from bot.imaging.fit import fit_to_limit
+from bot.jobs.coalesce import EditCoalescer
 from bot.jobs.events import EventKind, JobEvent
 from bot.ui.render import NO_PINGS, job_embed, job_view
 
@@ -35,46 +36,20 @@ MAX_DOWNLOAD = 64 * 1024 * 1024
 class Presenter:
     def __init__(self, bot: MJBot, *, min_interval: float = 3.0) -> None:
         self.bot = bot
-        self.min_interval = min_interval
-        self._last: dict[int, float] = {}
-        self._pending: dict[int, asyncio.Task[None]] = {}
+        self.edits = EditCoalescer(self.refresh, min_interval=min_interval)
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def __call__(self, event: JobEvent) -> None:
         job = event.job
         if job.message_id is None:
             return  # the command has not posted the message yet; it renders the state then
-        if event.kind == EventKind.CHANGED or event.kind == EventKind.NOTICE:
-            self._schedule(job.id)
+        if event.kind in (EventKind.CHANGED, EventKind.NOTICE):
+            self.edits.schedule(job.id)
         else:
-            self._cancel(job.id)
-            await self.refresh(job.id)
-
-    def _schedule(self, job_id: int) -> None:
-        if job_id in self._pending:
-            return  # an edit is already on its way and will read the newest state
-        wait = self._last.get(job_id, 0.0) + self.min_interval - time.monotonic()
-        self._pending[job_id] = asyncio.create_task(self._later(job_id, max(0.0, wait)))
-
-    async def _later(self, job_id: int, wait: float) -> None:
-        try:
-            if wait:
-                await asyncio.sleep(wait)  # the coalescing window itself, not a test wait
-            self._pending.pop(job_id, None)
-            await self.refresh(job_id)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("job %s: progress edit failed", job_id)
-
-    def _cancel(self, job_id: int) -> None:
-        task = self._pending.pop(job_id, None)
-        if task is not None:
-            task.cancel()
+            await self.edits.now(job.id, final=True)
 
     async def close(self) -> None:
-        for job_id in list(self._pending):
-            self._cancel(job_id)
+        await self.edits.close()
 
     async def refresh(self, job_id: int) -> None:
         """Render the job's current state into its message (idempotent)."""
@@ -83,7 +58,6 @@ class Presenter:
             job = await self.bot.db.jobs.get(job_id)
             if job is None or job.message_id is None:
                 return
-            self._last[job_id] = time.monotonic()
             try:
                 if job.status == JobStatus.SUCCEEDED and job.meta.get("delivered"):
                     await self._edit(job, view=await self._view(job))  # buttons only
@@ -95,7 +69,6 @@ class Presenter:
                 log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
         if job.status.is_terminal:
             self._locks.pop(job_id, None)
-            self._last.pop(job_id, None)
 
     def _embed(self, job: JobRecord) -> discord.Embed:
         preview = job.image_url if job.status == JobStatus.RUNNING and not job.private else None

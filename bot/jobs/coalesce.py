@@ -1,0 +1,66 @@
+"""Coalescing of message edits: at most one edit per `min_interval` per job message.
+
+A burst of progress events becomes one edit that reads the newest state when it runs; a final
+edit is never dropped and cancels the waiting one. Discord-free, so the benchmark measures the
+same policy the Presenter uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Flush = Callable[[int], Awaitable[None]]
+
+
+class EditCoalescer:
+    def __init__(
+        self, flush: Flush, *, min_interval: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.flush = flush
+        self.min_interval = min_interval
+        self.clock = clock
+        self._last: dict[int, float] = {}
+        self._pending: dict[int, asyncio.Task[None]] = {}
+
+    def schedule(self, key: int) -> None:
+        """An intermediate change: edit soon, merged with any others in the window."""
+        if key in self._pending:
+            return  # the waiting edit will read the newest state
+        wait = max(0.0, self._last.get(key, float("-inf")) + self.min_interval - self.clock())
+        self._pending[key] = asyncio.create_task(self._later(key, wait))
+
+    async def now(self, key: int, *, final: bool = False) -> None:
+        """Edit at once (a final state): the waiting intermediate edit is dropped."""
+        self.cancel(key)
+        self._last[key] = self.clock()
+        try:
+            await self.flush(key)
+        finally:
+            if final:
+                self._last.pop(key, None)
+
+    def cancel(self, key: int) -> None:
+        task = self._pending.pop(key, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def close(self) -> None:
+        tasks = list(self._pending.values())
+        for key in list(self._pending):
+            self.cancel(key)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _later(self, key: int, wait: float) -> None:
+        if wait:
+            await asyncio.sleep(wait)  # the coalescing window itself
+        self._pending.pop(key, None)
+        self._last[key] = self.clock()
+        try:
+            await self.flush(key)
+        except Exception:
+            log.exception("edit of %s failed", key)
