@@ -19,7 +19,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,8 +26,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.cometapi.client import CometAPIPool
 from bot.db import Database
@@ -38,6 +35,7 @@ from bot.jobs.service import JobService
 from bot.jobs.tracker import Tracker
 
 KEY = "sk-bench"
+ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -67,23 +65,10 @@ async def simulator(speed: float) -> AsyncIterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "sim",
-        "--port",
-        str(port),
-        "--key",
-        KEY,
-        "--speed",
-        str(speed),
-    ]
     code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *cmd[3:]],
-        stderr=subprocess.DEVNULL,
-        cwd=Path(__file__).resolve().parents[1],
+    args = ["sim", "--port", str(port), "--key", KEY, "--speed", str(speed)]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, *args, stderr=asyncio.subprocess.DEVNULL, cwd=ROOT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -96,7 +81,7 @@ async def simulator(speed: float) -> AsyncIterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        await proc.wait()
 
 
 class Run:
@@ -104,6 +89,8 @@ class Run:
         self.name = name
         self.rest_calls = 0
         self.final_at: dict[int, float] = {}
+        self.expected = 0
+        self.all_final = asyncio.Event()
         self.edits = EditCoalescer(self._flush, min_interval=edit_interval)
 
     async def _flush(self, job_id: int) -> None:
@@ -113,6 +100,8 @@ class Run:
         if event.kind in (EventKind.FINISHED, EventKind.FAILED):
             await self.edits.now(event.job.id, final=True)
             self.final_at[event.job.id] = time.time()
+            if self.expected and len(self.final_at) >= self.expected:
+                self.all_final.set()
         else:
             self.edits.schedule(event.job.id)
 
@@ -145,8 +134,9 @@ async def one_run(name: str, url: str, jobs: int, interval: float, speed: float)
             tracker.start()
         else:
             pollers = [asyncio.create_task(poll_alone(service, client, i, interval)) for i in ids]
-        while len(run.final_at) < len(ids):
-            await asyncio.sleep(0.1)  # the benchmark's own progress check
+        run.expected = len(ids)
+        if len(run.final_at) < len(ids):
+            await run.all_final.wait()
         elapsed = time.time() - started
         if tracker is not None:
             await tracker.stop()
