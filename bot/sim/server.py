@@ -151,7 +151,7 @@ class Simulator:
         self,
         task_id: str,
         status: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
         """Wait until the task reads `status`; fail fast if it ends in another terminal one."""
         loop = asyncio.get_running_loop()

@@ -181,16 +181,23 @@ async def test_pending_and_due_select_unfinished_tracked_jobs(
     soon = await new_job(db, status=JobStatus.SUBMITTED, task_id="b", next_poll_at=now - 10)
     modal = await new_job(db, status=JobStatus.MODAL, task_id="c", next_poll_at=now)
     await new_job(db, status=JobStatus.SUCCEEDED, task_id="d", next_poll_at=now - 100)
-    await new_job(db, status=JobStatus.SUBMITTED, next_poll_at=now - 100)  # impossible: no task
+    lost = await new_job(db, status=JobStatus.SUBMITTED, next_poll_at=now - 100)  # reconciling
 
-    assert [j.id for j in await db.jobs.pending()] == [reserved.id, late.id, soon.id, modal.id]
+    # pending: everything unfinished, for resume at start.
+    expected = [reserved.id, late.id, soon.id, modal.id, lost.id]
+    assert [j.id for j in await db.jobs.pending()] == expected
     assert [j.id for j in await db.jobs.pending(limit=2)] == [reserved.id, late.id]
+    # due: only what can be polled (it has a task id), most overdue first.
     assert [j.id for j in await db.jobs.due(now)] == [late.id, soon.id, modal.id]
     assert [j.id for j in await db.jobs.due(now, limit=1)] == [late.id]
-    assert [j.id for j in await db.jobs.due(now + 100)][-1] == reserved.id
+    assert reserved.id not in [j.id for j in await db.jobs.due(now + 100)]
+    # overdue: the submit whose reconcile time has passed.
+    assert [j.id for j in await db.jobs.overdue(now)] == [lost.id]
     assert await db.jobs.next_poll_at() == now - 50
     await db.jobs.transition(late.id, from_statuses={JobStatus.RUNNING}, to=JobStatus.FAILED)
     assert await db.jobs.next_poll_at() == now - 10
+    await db.jobs.reschedule([soon.id, modal.id], now + 5)
+    assert await db.jobs.next_poll_at() == now + 5
 
 
 async def test_next_poll_at_is_none_without_pending_jobs(db: Database) -> None:
