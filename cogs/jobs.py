@@ -29,7 +29,7 @@ class Jobs(commands.Cog):
     async def show(
         self,
         interaction: discord.Interaction[MJBot],
-        job_id: app_commands.Range[int, 1, 2**53],
+        job_id: app_commands.Range[int, 1, 2**53 - 1],
     ) -> None:
         job = await self.bot.db.jobs.get(job_id)
         if job is None or (

@@ -1,0 +1,70 @@
+"""End-to-end: the real bot (unmodified discord.py) + the fake Discord + the simulator.
+
+The simulator runs outside the bot here so that a restarted bot finds the same upstream tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import MJBot, Tuning
+from bot.jobs.events import JobConfig
+from bot.settings import load_settings
+from bot.sim import SimConfig, Simulator
+from tests.fakediscord.server import FakeDiscord
+
+KEY = "sk-e2e-test-key"
+FAST_JOBS = JobConfig(poll_young=0.05, poll_old=0.05, reconcile_grace=2.0, deadline_seconds=60)
+
+
+@pytest.fixture
+async def sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator]:
+    """The simulator; `@pytest.mark.sim_speed(20)` slows it for a test that watches progress."""
+    marker = request.node.get_closest_marker("sim_speed")
+    speed = marker.args[0] if marker else 200
+    async with Simulator(SimConfig(key=KEY, speed=speed, first_poll_delay=0.2)) as s:
+        yield s
+
+
+@pytest.fixture
+def make_bot(tmp_path: Path, sim: Simulator) -> Callable[..., MJBot]:
+    """A new bot on the same database and simulator each call (a restart is a second call)."""
+
+    def factory(jobs: JobConfig = FAST_JOBS, edit_interval: float = 0.2, **settings: Any) -> MJBot:
+        values: dict[str, Any] = {
+            "cometapi_key": KEY,
+            "cometapi_base_url": sim.base_url,
+            "database_path": tmp_path / "bot.db",
+            "web_port": 0,
+            "discord_token": "unused-here",
+            **settings,
+        }
+        return MJBot(load_settings(**values), Tuning(jobs=jobs, edit_interval=edit_interval))
+
+    return factory
+
+
+@pytest.fixture
+async def bot(
+    make_bot: Callable[..., MJBot], run_client: Callable[..., Any], fake_discord: FakeDiscord
+) -> AsyncIterator[MJBot]:
+    async with run_client(make_bot()) as client:
+        yield client
+
+
+def final(message: Any) -> bool:
+    """A job message that shows its result: an attachment and buttons."""
+    return bool(message.attachments) and bool(message.buttons)
+
+
+def upstream(sim: Simulator, endpoint: str) -> list[Any]:
+    return [r for r in sim.requests if r.path.endswith(endpoint)]
+
+
+def replies_to(message: Any, parent: Any) -> bool:
+    ref = message.message_reference or {}
+    return str(ref.get("message_id")) == str(parent.id)

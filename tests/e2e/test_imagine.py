@@ -1,0 +1,69 @@
+"""The core loop through Discord: /imagine → progress → final image with real buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.app import MJBot
+from bot.sim import Simulator
+from tests.e2e.conftest import final, replies_to, upstream
+from tests.fakediscord.server import FakeDiscord
+
+
+@pytest.mark.sim_speed(25)
+async def test_imagine_progress_final_and_buttons(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    result = await alice.slash(
+        "imagine", prompt="a paper boat at sunrise", aspect="16:9", channel="imagine"
+    )
+    assert result.deferred
+    message = await result.wait_for_message(final)
+    assert [b.get("label") for b in message.buttons][:4] == ["U1", "U2", "U3", "U4"]
+    assert len(message.buttons) == 9
+    assert "a paper boat at sunrise --ar 16:9" in message.text
+    assert message.attachments[0].data[:4] in (b"RIFF", b"\x89PNG")
+    assert len(upstream(sim, "/submit/imagine")) == 1
+    shown = [str(snapshot) for snapshot in message.history]
+    assert any("%" in text and "█" in text for text in shown), "no progress edit seen"
+    assert "Done in" in message.text
+
+
+async def test_prompt_problems_answer_at_once_and_charge_nothing(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    for prompt, words in [("some g\u200bore", "blocked"), ("fox --chaos 900", "--chaos")]:
+        result = await alice.slash("imagine", prompt=prompt)
+        assert result.ephemeral
+        assert words in result.message.text
+    assert upstream(sim, "/submit/imagine") == []
+
+
+async def test_click_u2_then_each_action_makes_a_job(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
+    click = await alice.click(grid, "U2")
+    assert click.ephemeral
+    upscale = await fake_discord.wait_for_message(lambda m: replies_to(m, grid) and final(m))
+    labels = [b.get("label") for b in upscale.buttons]
+    assert any("Vary (Strong)" in (label or "") for label in labels)
+    for target in ("Vary (Strong)", "Zoom Out 2x", "⬅️", "🔄"):
+        answer = await alice.click(upscale, target)
+        assert answer.ephemeral
+    children = await _children_done(fake_discord, upscale, 4)
+    assert len(children) == 4
+    assert len(upstream(sim, "/submit/action")) == 5
+
+
+async def _children_done(fake: FakeDiscord, parent: Any, count: int) -> list[Any]:
+    def done() -> list[Any]:
+        return [m for m in fake.messages(parent.channel_id) if replies_to(m, parent) and final(m)]
+
+    await fake.wait_until(lambda: len(done()) >= count, timeout=20, what="child jobs")
+    return done()
