@@ -330,7 +330,20 @@ class JobService:
             except api.CometAPIError:
                 return False
             job = await self.attach_by_state(task) if task is not None else None
-        if job is None or job.status in TERMINAL:
+        if job is None:
+            return False
+        if job.status == JobStatus.TIMED_OUT and job.task_id:
+            # No longer polled, but a late success is still delivered (refunded, never
+            # charged twice): look it up now, with our key, rather than trust the body.
+            client = self.clients.client_for(job.meta.get("key_scope"))
+            try:
+                task = await client.fetch(job.task_id)
+            except api.CometAPIError:
+                return False
+            if task is not None:
+                await self.apply(task)
+            return True
+        if job.status in TERMINAL:
             return False
         await self.db.jobs.update(job.id, next_poll_at=self.clock())
         self.wake()

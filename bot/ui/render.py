@@ -39,8 +39,9 @@ def status_line(job: JobRecord) -> str:
         return say(key) if key else say("job.failed", reason=job.fail_reason or "unknown")
     if job.status == JobStatus.RUNNING:
         return progress_bar(job.progress)
-    if job.status == JobStatus.QUEUED and job.queue_position:
-        return say("job.queued", position=f" ({job.queue_position} ahead)")
+    if job.status == JobStatus.QUEUED:
+        ahead = f" ({job.queue_position} ahead)" if job.queue_position else ""
+        return say("job.queued", position=ahead)
     return say("job.waiting")
 
 
