@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 import discord
 from discord.ext import commands
@@ -94,7 +95,9 @@ class MJBot(commands.Bot):
         assert self.web is not None
         if self.settings.public_base_url:
             return self.settings.public_base_url + self.web.hook_path
-        if self.sim is not None:  # the simulator posts to loopback only
+        host = urlsplit(self.settings.cometapi_base_url).hostname
+        if self.sim is not None or host in ("127.0.0.1", "localhost"):
+            # A simulator on this machine (it posts to loopback only) reaches us directly.
             return f"http://127.0.0.1:{self.web.bound_port}{self.web.hook_path}"
         return None
 

@@ -104,7 +104,7 @@ class Imagine(commands.Cog):
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
         await self.bot.db.jobs.update(job.id, message_id=message.id)
-        await self.bot.presenter.refresh(job.id)
+        await self.bot.presenter.attached(job)
 
     @imagine.autocomplete("aspect")
     async def _aspects(

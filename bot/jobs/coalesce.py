@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
@@ -64,3 +65,35 @@ class EditCoalescer:
             await self.flush(key)
         except Exception:
             log.exception("edit of %s failed", key)
+
+
+class ChannelBudget:
+    """A sliding window of edits per channel (Discord allows about 5 per 5 s per channel).
+
+    Intermediate edits ask `allow()` and are dropped when the window is full: the next one, or
+    the final edit, shows the newest state anyway. Final edits only `record()`: never dropped.
+    """
+
+    def __init__(
+        self, limit: int = 4, per: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.per = per
+        self.clock = clock
+        self._sent: dict[int, deque[float]] = {}
+
+    def _window(self, channel_id: int) -> deque[float]:
+        window = self._sent.setdefault(channel_id, deque())
+        cutoff = self.clock() - self.per
+        while window and window[0] <= cutoff:
+            window.popleft()
+        return window
+
+    def allow(self, channel_id: int) -> bool:
+        if len(self._window(channel_id)) >= self.limit:
+            return False
+        self.record(channel_id)
+        return True
+
+    def record(self, channel_id: int) -> None:
+        self._window(channel_id).append(self.clock())

@@ -137,7 +137,7 @@ class ClickHandler:
                 allowed_mentions=NO_PINGS,
             )
         await self.bot.db.jobs.update(job.id, message_id=msg.id)
-        await self.bot.presenter.refresh(job.id)
+        await self.bot.presenter.attached(job)
 
     async def _mark_refused(self, ref: ButtonRef) -> None:
         job = await self.bot.db.jobs.get(ref.job_id)

@@ -21,7 +21,7 @@ import discord
 from bot.cometapi import errors as api
 from bot.db.records import JobRecord, JobStatus
 from bot.imaging.fit import fit_to_limit
-from bot.jobs.coalesce import EditCoalescer
+from bot.jobs.coalesce import ChannelBudget, EditCoalescer
 from bot.jobs.events import EventKind, JobEvent
 from bot.ui.render import NO_PINGS, job_embed, job_view
 
@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = 10 * 1024 * 1024
 MAX_DOWNLOAD = 64 * 1024 * 1024
+EXPIRED_TOKEN_CODES = (50027, 10015, 10062)  # invalid webhook token, unknown webhook/interaction
 
 
 class Presenter:
     def __init__(self, bot: MJBot, *, min_interval: float = 3.0) -> None:
         self.bot = bot
-        self.edits = EditCoalescer(self.refresh, min_interval=min_interval)
+        self.edits = EditCoalescer(self._progress, min_interval=min_interval)
+        self.budget = ChannelBudget()
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def __call__(self, event: JobEvent) -> None:
@@ -46,18 +48,39 @@ class Presenter:
         if event.kind in (EventKind.CHANGED, EventKind.NOTICE):
             self.edits.schedule(job.id)
         else:
-            await self.edits.now(job.id, final=True)
+            self.edits.cancel(job.id)
+            await self.refresh(job.id)
+
+    async def attached(self, rendered: JobRecord) -> None:
+        """The job's message was just posted showing `rendered`: catch up on what happened
+        meanwhile (events before the message existed were skipped), without a needless edit."""
+        job = await self.bot.db.jobs.get(rendered.id)
+        if job is None or (job.status, job.progress) == (rendered.status, rendered.progress):
+            return
+        if job.status.is_terminal:
+            await self.refresh(job.id)
+        else:
+            self.edits.schedule(job.id)
+
+    async def _progress(self, job_id: int) -> None:
+        """An intermediate edit: dropped when its channel is at its edit budget."""
+        job = await self.bot.db.jobs.get(job_id)
+        if job is None or job.status.is_terminal or not self.budget.allow(job.channel_id):
+            return
+        await self.refresh(job_id, counted=True)
 
     async def close(self) -> None:
         await self.edits.close()
 
-    async def refresh(self, job_id: int) -> None:
+    async def refresh(self, job_id: int, *, counted: bool = False) -> None:
         """Render the job's current state into its message (idempotent)."""
         lock = self._locks.setdefault(job_id, asyncio.Lock())
         async with lock:
             job = await self.bot.db.jobs.get(job_id)
             if job is None or job.message_id is None:
                 return
+            if not counted:
+                self.budget.record(job.channel_id)
             try:
                 if job.status == JobStatus.SUCCEEDED and job.meta.get("delivered"):
                     await self._edit(job, view=await self._view(job))  # buttons only
@@ -118,8 +141,14 @@ class Presenter:
             hook = discord.Webhook.partial(
                 self.bot.application_id or 0, job.interaction_token, client=self.bot
             )
-            await hook.edit_message(job.message_id, allowed_mentions=NO_PINGS, **kwargs)
-            return
+            try:
+                await hook.edit_message(job.message_id, allowed_mentions=NO_PINGS, **kwargs)
+                return
+            except discord.HTTPException as exc:
+                if exc.code not in EXPIRED_TOKEN_CODES:
+                    raise
+                # The token died early: forget it so no later edit retries it (no 50027 loop).
+                await self.bot.db.jobs.update(job.id, interaction_token=None)
         if job.status.is_terminal:  # the token is gone: the private result goes by DM
             with contextlib.suppress(discord.HTTPException):
                 user = await self.bot.fetch_user(job.user_id)
