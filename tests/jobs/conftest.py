@@ -11,7 +11,7 @@ import pytest
 
 from bot.cometapi.client import CometAPIPool
 from bot.db import Database
-from bot.db.records import JobRecord
+from bot.db.records import JobRecord, JobStatus
 from bot.jobs.actions import ActionService
 from bot.jobs.events import JobConfig, JobEvent, Requester, SingleClient
 from bot.jobs.service import JobService
@@ -23,6 +23,10 @@ ALICE = Requester(user_id=11, channel_id=100, guild_id=1)
 BOB = Requester(user_id=12, channel_id=100, guild_id=1)
 MOD = Requester(user_id=13, channel_id=100, guild_id=1, is_moderator=True)
 FAST = JobConfig(poll_young=0.05, poll_old=0.05, reconcile_grace=1.0, deadline_seconds=30)
+
+
+def is_(status: JobStatus) -> Callable[[JobRecord], bool]:
+    return lambda job: job.status == status
 
 
 @dataclass

@@ -14,11 +14,7 @@ from bot.errors import Refused
 from bot.jobs.events import Requester, SingleClient
 from bot.jobs.service import JobService
 from bot.sim import Fault, SimConfig, Simulator
-from tests.jobs.conftest import ALICE, FAST, KEY, Stack, close_stack, make_stack
-
-
-def is_(status: JobStatus):  # noqa: ANN201
-    return lambda job: job.status == status
+from tests.jobs.conftest import ALICE, FAST, KEY, Stack, close_stack, is_, make_stack
 
 
 async def test_03_unreachable_upstream_is_not_charged(tmp_path: Path) -> None:

@@ -12,13 +12,9 @@ from bot.db.records import ChargeState, JobStatus
 from bot.errors import Refused
 from bot.jobs.actions import PressInput
 from bot.sim import Fault, Simulator
-from tests.jobs.conftest import ALICE, BOB, FAST, MOD, Stack, close_stack, make_stack
+from tests.jobs.conftest import ALICE, BOB, FAST, MOD, Stack, close_stack, is_, make_stack
 
 DONE = JobStatus.SUCCEEDED
-
-
-def is_(status: JobStatus):
-    return lambda job: job.status == status
 
 
 async def imagine(stack: Stack, prompt: str = "a paper boat --v 7", **kw: object) -> int:
