@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -26,6 +28,7 @@ from bot.web.server import WebServer
 log = logging.getLogger(__name__)
 COGS = ("cogs.imagine", "cogs.jobs")
 SIM_KEY = "sk-simulator"
+SHUTDOWN_STEP = 10.0
 
 
 @dataclass
@@ -110,18 +113,29 @@ class MJBot(commands.Bot):
             await self.tree.sync()
 
     async def close(self) -> None:
+        """Stop in the order data flows: no new polls, no new interactions, then the rest.
+        Each step is bounded so one stuck part cannot keep the process alive."""
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         if hasattr(self, "tracker"):
-            await self.tracker.stop()
-            await self.presenter.close()
-        await super().close()
+            steps.append(("tracker", self.tracker.stop))
+        steps.append(("discord", super().close))
+        if hasattr(self, "presenter"):
+            steps.append(("presenter", self.presenter.close))
         if self.web is not None:
-            await self.web.stop()
+            steps.append(("web server", self.web.stop))
         if self.pool is not None:
-            await self.pool.aclose()
+            steps.append(("CometAPI client", self.pool.aclose))
         if self.sim is not None:
-            await self.sim.stop()
+            steps.append(("simulator", self.sim.stop))
         if hasattr(self, "db"):
-            await self.db.close()
+            steps.append(("database", self.db.close))
+        for name, step in steps:
+            try:
+                await asyncio.wait_for(step(), timeout=SHUTDOWN_STEP)
+            except TimeoutError:
+                log.error("shutdown: the %s did not stop within %.0f s", name, SHUTDOWN_STEP)
+            except Exception:
+                log.exception("shutdown: the %s failed to stop", name)
 
 
 async def run_bot(settings: Settings, token: str) -> None:
