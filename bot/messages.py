@@ -56,6 +56,8 @@ SENTENCES: Final[dict[str, str]] = {
     "button.refused": "CometAPI does not offer “{label}” for this image. Nothing was charged.",
     "button.working": "On it: a new job was started.",
     "region.soon": "Vary (Region) opens its editor here soon; nothing was charged.",
+    "region.session_gone": "This Vary (Region) editor has closed. Press 🖌️ Vary (Region) again.",
+    "region.link_bad": "This editor link is not valid. Press 🖌️ Vary (Region) again.",
     "region.expired": "That Vary (Region) request expired upstream. Start Vary Region again; "
     "your charge was given back.",
     "zoom.invalid": "The zoom must be a number above 1 and at most 2, like --zoom 1.5.",

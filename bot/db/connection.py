@@ -31,6 +31,7 @@ from bot.db.guilds import GuildsRepository
 from bot.db.jobs import JobsRepository
 from bot.db.ledger import LedgerRepository
 from bot.db.migrate import Migration, migrate
+from bot.db.regions import RegionsRepository
 from bot.db.users import UsersRepository
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class Database:
         self._closed = False
         self.jobs = JobsRepository(self)
         self.claims = ClaimsRepository(self)
+        self.regions = RegionsRepository(self)
         self.guilds = GuildsRepository(self)
         self.users = UsersRepository(self)
         self.ledger = LedgerRepository(self)

@@ -277,3 +277,22 @@ class UserChanges(TypedDict, total=False):
     remix: bool
     default_mode: str | None
     private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSession:
+    """An open Vary (Region) editor for one button of one job."""
+
+    id: int
+    job_id: int
+    button_index: int
+    user_id: int
+    guild_id: int | None
+    channel_id: int
+    selection: str  # bot.imaging Selection.to_str(), "" before the first change
+    prompt: str
+    web_nonce: str | None
+    created_at: float
+    expires_at: float
+    used_at: float | None
+    child_job_id: int | None

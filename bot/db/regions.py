@@ -1,0 +1,108 @@
+"""Vary (Region) sessions: the selection and prompt of an open region editor."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from bot.db.records import RegionSession
+
+if TYPE_CHECKING:
+    from bot.db.connection import Database
+
+_COLUMNS = (
+    "id, job_id, button_index, user_id, guild_id, channel_id, selection, prompt, web_nonce, "
+    "created_at, expires_at, used_at, child_job_id"
+)
+
+
+def _decode(row: sqlite3.Row) -> RegionSession:
+    return RegionSession(**{key: row[key] for key in row.keys()})  # noqa: SIM118
+
+
+class RegionsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        job_id: int,
+        button_index: int,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int,
+        prompt: str,
+        lifetime: float,
+    ) -> RegionSession:
+        now = self._db.now()
+        async with self._db._write() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "INSERT INTO region_sessions (job_id, button_index, user_id, guild_id, "
+                    "channel_id, prompt, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"RETURNING {_COLUMNS}",
+                    [
+                        job_id,
+                        button_index,
+                        user_id,
+                        guild_id,
+                        channel_id,
+                        prompt,
+                        now,
+                        now + lifetime,
+                    ],
+                )
+            )
+        return _decode(rows[0])
+
+    async def get(self, session_id: int) -> RegionSession | None:
+        async with self._db._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    f"SELECT {_COLUMNS} FROM region_sessions WHERE id = ?", [session_id]
+                )
+            )
+        return _decode(rows[0]) if rows else None
+
+    async def set_selection(self, session_id: int, selection: str) -> RegionSession | None:
+        return await self._set(session_id, "selection = ?", [selection])
+
+    async def set_prompt(self, session_id: int, prompt: str) -> RegionSession | None:
+        return await self._set(session_id, "prompt = ?", [prompt])
+
+    async def set_nonce(self, session_id: int, nonce: str) -> RegionSession | None:
+        return await self._set(session_id, "web_nonce = ?", [nonce])
+
+    async def use(self, session_id: int, *, nonce: str | None = None) -> RegionSession | None:
+        """Mark the session submitted, once: None when it was used already (or the web
+        link's nonce does not match)."""
+        clause, params = "used_at = ?", [self._db.now()]
+        sql = (
+            f"UPDATE region_sessions SET {clause} WHERE id = ? AND used_at IS NULL"
+            + (" AND web_nonce = ?" if nonce is not None else "")
+            + f" RETURNING {_COLUMNS}"
+        )
+        args = [*params, session_id] + ([nonce] if nonce is not None else [])
+        async with self._db._write() as conn:
+            rows = list(await conn.execute_fetchall(sql, args))
+        return _decode(rows[0]) if rows else None
+
+    async def reopen(self, session_id: int) -> None:
+        """Undo `use` when the submit was refused before anything was charged."""
+        await self._set(session_id, "used_at = NULL", [])
+
+    async def set_child(self, session_id: int, child_job_id: int) -> None:
+        await self._set(session_id, "child_job_id = ?", [child_job_id])
+
+    async def _set(
+        self, session_id: int, clause: str, params: list[object]
+    ) -> RegionSession | None:
+        async with self._db._write() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    f"UPDATE region_sessions SET {clause} WHERE id = ? RETURNING {_COLUMNS}",
+                    [*params, session_id],
+                )
+            )
+        return _decode(rows[0]) if rows else None

@@ -1,0 +1,201 @@
+"""Vary (Region): the editing session behind the three ways to mark a region.
+
+Every way (paint in Discord, upload, web canvas) ends in `submit`: a black-and-white mask the
+size of the upscaled image, a prompt, then the Inpaint button's action → MODAL → modal with
+`maskBase64` (JobService.send_modal). Nothing is charged until `submit` presses the button;
+a closed editor costs nothing. Web links are signed, expire, are bound to one session (and so
+one user) and work once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from PIL import Image
+
+from bot.cometapi.buttons import ButtonKind
+from bot.db.records import JobRecord, RegionSession
+from bot.errors import Refused
+from bot.imaging import (
+    MaskRejected,
+    Selection,
+    encode_mask,
+    grid_for,
+    mask_from_selection,
+    normalize_mask,
+    open_image,
+)
+from bot.jobs.actions import ActionService, PressInput
+from bot.jobs.events import Requester
+
+LIFETIME = 15 * 60.0
+MAX_SOURCE = 64 * 1024 * 1024
+OnChild = Callable[[JobRecord, RegionSession], Awaitable[None]]
+
+
+class RegionService:
+    def __init__(
+        self,
+        actions: ActionService,
+        secret: bytes,
+        *,
+        public_base_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+        cache_size: int = 8,
+    ) -> None:
+        self.actions = actions
+        self.db = actions.db
+        self.secret = secret
+        self.public_base_url = public_base_url
+        self.clock = clock
+        self.on_child: OnChild | None = None  # the Discord side posts the child's message
+        self._images: OrderedDict[int, Image.Image] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def open(self, job_id: int, index: int, req: Requester) -> RegionSession:
+        """A new session for the Vary (Region) button; checks rights, charges nothing."""
+        job, _, info = await self.actions.button(job_id, index)
+        if info.kind != ButtonKind.INPAINT:
+            raise Refused("button.expired")
+        await self.actions.check_policy(job, req)
+        if await self.db.claims.get(job_id, index) is not None:
+            raise Refused("button.claimed")
+        return await self.db.regions.create(
+            job_id=job_id,
+            button_index=index,
+            user_id=req.user_id,
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            prompt=job.final_prompt or job.prompt,
+            lifetime=LIFETIME,
+        )
+
+    async def session(self, session_id: int, user_id: int) -> tuple[RegionSession, JobRecord]:
+        """The live session of this user, or Refused("region.session_gone")."""
+        session = await self.db.regions.get(session_id)
+        if (
+            session is None
+            or session.user_id != user_id
+            or session.used_at is not None
+            or session.expires_at < self.clock()
+        ):
+            raise Refused("region.session_gone")
+        job = await self.db.jobs.get(session.job_id)
+        if job is None:
+            raise Refused("region.session_gone")
+        return session, job
+
+    async def source(self, job: JobRecord) -> Image.Image:
+        """The upscaled image the mask refers to (downloaded once, decoded safely)."""
+        if job.id in self._images:
+            self._images.move_to_end(job.id)
+            return self._images[job.id]
+        if not job.image_url:
+            raise Refused("button.expired")
+        client = self.actions.jobs.clients.client_for(job.meta.get("key_scope"))
+        data = await client.download(job.image_url, max_bytes=MAX_SOURCE)
+        image = await asyncio.to_thread(lambda: open_image(data).convert("RGB"))
+        self._images[job.id] = image
+        while len(self._images) > self._cache_size:
+            self._images.popitem(last=False)
+        return image
+
+    def selection_of(self, session: RegionSession, image: Image.Image) -> Selection:
+        grid = grid_for(*image.size)
+        if session.selection:
+            try:
+                return Selection.from_str(session.selection)
+            except ValueError:
+                pass
+        return Selection.empty(grid)
+
+    async def save_selection(self, session_id: int, user_id: int, selection: Selection) -> None:
+        await self.session(session_id, user_id)
+        await self.db.regions.set_selection(session_id, selection.to_str())
+
+    async def submit_selection(self, session_id: int, req: Requester, prompt: str) -> JobRecord:
+        session, job = await self.session(session_id, req.user_id)
+        image = await self.source(job)
+        selection = self.selection_of(session, image)
+        if selection.is_empty:
+            raise Refused("mask.empty")
+        if selection.is_full:
+            raise Refused("mask.full")
+        mask = mask_from_selection(selection, *image.size)
+        return await self.submit(session_id, req, mask, prompt)
+
+    async def submit(
+        self,
+        session_id: int,
+        req: Requester,
+        mask: Image.Image | bytes,
+        prompt: str,
+        *,
+        nonce: str | None = None,
+    ) -> JobRecord:
+        """Check the mask, then press the Inpaint button with it: the only paid step."""
+        session, job = await self.session(session_id, req.user_id)
+        image = await self.source(job)
+        try:
+            clean = await asyncio.to_thread(normalize_mask, mask, image.size)
+            data_url = await asyncio.to_thread(encode_mask, clean)
+        except MaskRejected as exc:
+            raise Refused(f"mask.{exc.reason_code}") from exc
+        if await self.db.regions.use(session_id, nonce=nonce) is None:
+            raise Refused("region.session_gone")
+        text = " ".join(prompt.split()) or job.final_prompt or job.prompt
+        try:
+            child = await self.actions.press(
+                session.job_id,
+                session.button_index,
+                req,
+                PressInput(prompt=text, mask_data_url=data_url),
+            )
+        except Refused:
+            await self.db.regions.reopen(session_id)
+            raise
+        await self.db.regions.set_child(session_id, child.id)
+        if self.on_child is not None:
+            await self.on_child(child, session)
+        return child
+
+    # -- signed, expiring, single-use web links ---------------------------------------
+
+    async def link(self, session: RegionSession) -> str | None:
+        if not self.public_base_url:
+            return None
+        nonce = secrets.token_urlsafe(12)
+        await self.db.regions.set_nonce(session.id, nonce)
+        expires = int(session.expires_at)
+        body = f"{session.id}.{session.user_id}.{expires}.{nonce}"
+        return f"{self.public_base_url}/region/{body}.{self._sign(body)}"
+
+    async def verify(self, token: str) -> tuple[RegionSession, str]:
+        """The session a link names and its nonce; Refused for a forged, expired, reused
+        or superseded link."""
+        parts = token.split(".")
+        if len(parts) != 5 or not all(parts):
+            raise Refused("region.link_bad")
+        body, signature = ".".join(parts[:4]), parts[4]
+        if not hmac.compare_digest(signature, self._sign(body)):
+            raise Refused("region.link_bad")
+        session_id, user_id, expires, nonce = parts[:4]
+        if not (session_id.isdigit() and user_id.isdigit() and expires.isdigit()):
+            raise Refused("region.link_bad")
+        if int(expires) < self.clock():
+            raise Refused("region.session_gone")
+        session, _ = await self.session(int(session_id), int(user_id))
+        if session.web_nonce != nonce:
+            raise Refused("region.session_gone")
+        return session, nonce
+
+    def _sign(self, body: str) -> str:
+        digest = hmac.new(self.secret, body.encode(), hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
