@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from bot.cometapi.client import CometAPIPool
 from bot.db import Database
 from bot.jobs.actions import ActionService
 from bot.jobs.events import JobConfig, SingleClient
+from bot.jobs.region import RegionService
 from bot.jobs.service import JobService
 from bot.jobs.tracker import Tracker
 from bot.messages import say
@@ -46,6 +49,7 @@ class MJBot(commands.Bot):
     clients: SingleClient
     jobs: JobService
     actions: ActionService
+    region: RegionService
     tracker: Tracker
     presenter: Presenter
     clicks: ClickHandler
@@ -74,6 +78,9 @@ class MJBot(commands.Bot):
         await self.web.start()
         self.jobs.config = replace(self.jobs.config, notify_hook=self._hook_url())
         self.actions = ActionService(self.jobs)
+        self.region = RegionService(
+            self.actions, self._link_secret(), public_base_url=self.settings.public_base_url
+        )
         self.clicks = ClickHandler(self)
         self.tracker = Tracker(self.jobs, self.clients)
         self.add_dynamic_items(JobButton, ExpiredButton)
@@ -93,6 +100,13 @@ class MJBot(commands.Bot):
         await self.sim.start()
         log.info("%s", say("startup.simulator"))
         return self.sim.base_url, config.key
+
+    def _link_secret(self) -> bytes:
+        """Signs web-editor links; from MASTER_KEY so links survive a restart, else random."""
+        if self.settings.master_key is not None:
+            key = self.settings.master_key.get_secret_value().encode()
+            return hashlib.sha256(b"mjbot-region-links:" + key).digest()
+        return secrets.token_bytes(32)
 
     def _hook_url(self) -> str | None:
         assert self.web is not None
