@@ -145,7 +145,8 @@ class MJBot(commands.Bot):
             steps.append(("database", self.db.close))
         for name, step in steps:
             try:
-                await asyncio.wait_for(step(), timeout=SHUTDOWN_STEP)
+                async with asyncio.timeout(SHUTDOWN_STEP):
+                    await step()
             except TimeoutError:
                 log.error("shutdown: the %s did not stop within %.0f s", name, SHUTDOWN_STEP)
             except Exception:

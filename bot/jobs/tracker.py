@@ -45,16 +45,19 @@ class Tracker:
         self.requests = 0  # upstream poll requests made (the benchmark reads it)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         service.wake = self.wake
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="tracker")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -62,7 +65,7 @@ class Tracker:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 delay = await self.round()
@@ -70,8 +73,11 @@ class Tracker:
                 log.exception("tracker round failed")
                 delay = self.idle
             if delay > 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # races with the event being set, and the loop would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
 
     async def round(self) -> float:
         """Poll what is due once; return how long to sleep before the next round."""
