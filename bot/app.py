@@ -29,7 +29,7 @@ from bot.ui.presenter import Presenter
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
-COGS = ("cogs.imagine", "cogs.jobs")
+COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs")
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
 

@@ -76,6 +76,30 @@ SENTENCES: Final[dict[str, str]] = {
 }
 
 
+# Upstream failReason texts (often Chinese, mj-protocol §4) in words a user can act on.
+FAIL_REASONS: Final[dict[str, str]] = {
+    "可能包含敏感词": "Midjourney thinks the prompt may contain banned words",
+    "banned prompt": "Midjourney blocked the prompt",
+    "image denied": "Midjourney refused the image",
+    "执行超时": "it took too long upstream",
+    "任务提交超时": "the upstream did not accept it in time",
+    "上游任务超时": "it took over an hour upstream",
+    "timed out": "it took too long",
+    "the submit was lost": "CometAPI never confirmed it",
+    "the task is unknown upstream": "CometAPI lost track of it",
+}
+
+
+def fail_reason(raw: str | None) -> str:
+    """A failReason in plain words; unknown ones are shown as they came."""
+    text = (raw or "").strip()
+    lowered = text.casefold()
+    for needle, words in FAIL_REASONS.items():
+        if needle.casefold() in lowered:
+            return words
+    return text[:300] or "unknown"
+
+
 def say(key: str, **fields: object) -> str:
     """The sentence for `key` with its fields filled in."""
     template = SENTENCES.get(key, SENTENCES["internal"])

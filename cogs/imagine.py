@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -11,11 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import Refused
-from bot.imaging.errors import ImageRejected
-from bot.imaging.fit import to_data_url
-from bot.imaging.safe import open_image, sniff_format
 from bot.jobs.prompts import DEFAULT_BANNED, ImagineOptions, build_prompt, check_prompt
 from bot.messages import say
+from bot.ui.attachments import image_data_url
 from bot.ui.clicks import requester, tell
 from bot.ui.render import NO_PINGS, job_embed
 
@@ -25,7 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ASPECTS = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "5:4", "4:5"]
 VERSIONS = ["7", "6.1", "6", "5.2", "niji 6", "niji 5"]
-MAX_REF_BYTES = 10 * 1024 * 1024
 
 
 class Imagine(commands.Cog):
@@ -92,7 +88,7 @@ class Imagine(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
-            images = await self._references([a for a in (image1, image2, image3) if a])
+            images = [await image_data_url(a) for a in (image1, image2, image3) if a]
             meta = {"attachment_limit": interaction.filesize_limit}
             job = await self.bot.jobs.imagine(
                 requester(interaction), text, mode=mode, private=private, images=images, meta=meta
@@ -128,20 +124,6 @@ class Imagine(commands.Cog):
         if mode == "relax" and not self.bot.settings.relax_enabled:
             raise Refused("mode.relax_off")
         return mode
-
-    async def _references(self, attachments: list[discord.Attachment]) -> list[str]:
-        urls = []
-        for attachment in attachments:
-            if attachment.size > MAX_REF_BYTES:
-                raise Refused("image.rejected", name=attachment.filename, why="it is too large")
-            data = await attachment.read()
-            try:
-                await asyncio.to_thread(open_image, data)
-            except ImageRejected as exc:
-                why = say(f"image.{exc.reason_code}")
-                raise Refused("image.rejected", name=attachment.filename, why=why) from exc
-            urls.append(to_data_url(data, f"image/{sniff_format(data) or 'png'}"))
-        return urls
 
 
 async def setup(bot: MJBot) -> None:

@@ -182,6 +182,30 @@ class JobService:
 
         return await self.launch(job, submit)
 
+    async def describe(
+        self,
+        req: Requester,
+        image: str,
+        *,
+        mode: str,
+        private: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> JobRecord:
+        """Four prompts for an image (a data URL); its 1️⃣–4️⃣ buttons imagine one."""
+        job = await self.reserve(
+            req, kind="describe", prompt="", mode=mode, private=private, meta=meta
+        )
+
+        async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+            return await client.describe(
+                base64=image,
+                mode=SpeedMode(mode),
+                state=state,
+                notify_hook=self.config.notify_hook,
+            )
+
+        return await self.launch(job, submit)
+
     async def _await_reconcile(self, job: JobRecord) -> JobRecord:
         until = self.clock() + self.config.reconcile_grace
         moved = await self.db.jobs.transition(

@@ -10,7 +10,7 @@ from bot.cometapi.buttons import classify
 from bot.cometapi.models import Button
 from bot.db.records import JobRecord, JobStatus
 from bot.jobs.prompts import neutralise_mentions
-from bot.messages import say
+from bot.messages import fail_reason, say
 from bot.ui.ids import ButtonRef
 from bot.ui.layout import layout_rows
 
@@ -36,7 +36,7 @@ def status_line(job: JobRecord) -> str:
         return say("job.timed_out")
     if job.status == JobStatus.FAILED:
         key = job.meta.get("notice_key")
-        return say(key) if key else say("job.failed", reason=job.fail_reason or "unknown")
+        return say(key) if key else say("job.failed", reason=fail_reason(job.fail_reason))
     if job.status == JobStatus.RUNNING:
         return progress_bar(job.progress)
     if job.status == JobStatus.QUEUED:

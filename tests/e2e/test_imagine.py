@@ -67,3 +67,59 @@ async def _children_done(fake: FakeDiscord, parent: Any, count: int) -> list[Any
 
     await fake.wait_until(lambda: len(done()) >= count, timeout=20, what="child jobs")
     return done()
+
+
+def png(size: tuple[int, int] = (64, 48)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_describe_then_a_prompt_button_imagines_it(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    described = await (await alice.slash("describe", image=("cat.png", png()))).wait_for_message(
+        lambda m: bool(m.buttons)
+    )
+    assert "1️⃣" in str(described.buttons) or "Prompt 1" in str(described.buttons)
+    target = next(
+        b
+        for b in described.buttons
+        if "2" in (b.get("label") or "") or (b.get("emoji") or {}).get("name") == "2️⃣"
+    )
+    opened = await alice.click(described, target["custom_id"])
+    assert opened.modal is not None
+    ((field, _),) = opened.modal.inputs()
+    assert field["value"]
+    await alice.submit_modal(opened, {"Prompt": field["value"] + " --ar 3:2"})
+    made = await fake_discord.wait_for_message(lambda m: replies_to(m, described) and final(m))
+    assert made.buttons
+    assert upstream(sim, "/submit/modal")[-1].json["prompt"].endswith("--ar 3:2")
+
+
+async def test_hostile_images_are_refused_before_anything_is_sent(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    import struct
+    import zlib
+
+    # A tiny PNG whose header claims 10000 x 10000 pixels.
+    ihdr = struct.pack(">IIBBBBB", 10000, 10000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+    )
+    alice = fake_discord.user("alice")
+    for name, data in [("bomb.png", bomb), ("fake.png", b"<html>not an image</html>")]:
+        result = await alice.slash("describe", image=(name, data))
+        said = await result.wait_for_message(lambda m: bool(m.text))
+        assert name in said.text
+    assert upstream(sim, "/submit/describe") == []

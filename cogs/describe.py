@@ -1,0 +1,55 @@
+"""/describe: four prompts for an image; each 1️⃣–4️⃣ button opens one for editing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import Refused
+from bot.messages import say
+from bot.ui.attachments import image_data_url
+from bot.ui.clicks import requester
+from bot.ui.render import NO_PINGS, job_embed
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+
+class Describe(commands.Cog):
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="describe", description="Four prompts that could make an image")
+    @app_commands.describe(image="The image to describe", private="Only you see the job")
+    async def describe(
+        self,
+        interaction: discord.Interaction[MJBot],
+        image: discord.Attachment,
+        private: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        try:
+            url = await image_data_url(image)
+            meta = {"attachment_limit": interaction.filesize_limit}
+            job = await self.bot.jobs.describe(
+                requester(interaction),
+                url,
+                mode=self.bot.settings.default_mode.value,
+                private=private,
+                meta=meta,
+            )
+        except Refused as exc:
+            await interaction.edit_original_response(content=say(exc.key, **exc.fields))
+            return
+        message = await interaction.edit_original_response(
+            embed=job_embed(job), allowed_mentions=NO_PINGS
+        )
+        await self.bot.db.jobs.update(job.id, message_id=message.id)
+        await self.bot.presenter.attached(job)
+
+
+async def setup(bot: MJBot) -> None:
+    await bot.add_cog(Describe(bot))
