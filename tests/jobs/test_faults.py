@@ -78,6 +78,14 @@ async def test_06_garbled_poll_answers_are_failed_polls(stack: Stack, kind: str)
     await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED), timeout=15)
 
 
+async def test_04_rate_limited_polls_wait_and_go_on(stack: Stack) -> None:
+    stack.sim.faults.inject(
+        Fault(kind="status", match="/mj/task/list-by-condition", status=429, retry_after=1, times=2)
+    )
+    job = await stack.service.imagine(ALICE, "boat", mode="fast")
+    await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED), timeout=15)
+
+
 async def test_07_queue_position_then_queue_full(tmp_path: Path) -> None:
     config = SimConfig(key=KEY, speed=20, concurrency=1, queue_size=1, first_poll_delay=0.2)
     async with Simulator(config) as sim:
