@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Submit = Callable[[CometAPIClient, str], Awaitable[SubmitResult]]
 DAY = 86_400.0
+UNFINISHED = (*PENDING, JobStatus.MODAL)
 
 
 def refusal_for(exc: api.CometAPIError) -> Refused:
@@ -319,13 +320,9 @@ class JobService:
             until = job.meta.get("reconcile_until")
             if job.task_id is None and until is not None and now >= float(until):
                 await self._fail(job, reason="the submit was lost", from_statuses=PENDING)
-            elif (
-                job.deadline_at is not None
-                and now > job.deadline_at
-                and job.status != JobStatus.MODAL
-            ):
+            elif job.deadline_at is not None and now > job.deadline_at:
                 await self._fail(
-                    job, reason="timed out", from_statuses=PENDING, to=JobStatus.TIMED_OUT
+                    job, reason="timed out", from_statuses=UNFINISHED, to=JobStatus.TIMED_OUT
                 )
 
     async def resume(self) -> int:
