@@ -26,6 +26,8 @@ from bot.sim import SimConfig, Simulator
 from bot.ui.buttons import ExpiredButton, JobButton
 from bot.ui.clicks import ClickHandler
 from bot.ui.presenter import Presenter
+from bot.ui.region import RegionUI
+from bot.ui.region_view import RegionButton, RegionPresetSelect
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class MJBot(commands.Bot):
     tracker: Tracker
     presenter: Presenter
     clicks: ClickHandler
+    region_ui: RegionUI
     web: WebServer | None
 
     def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
@@ -74,16 +77,20 @@ class MJBot(commands.Bot):
         self.clients = SingleClient(self.pool.client(key))
         self.presenter = Presenter(self, min_interval=self.tuning.edit_interval)
         self.jobs = JobService(self.db, self.clients, self.presenter, self.tuning.jobs)
-        self.web = WebServer(self.settings.web_host, self.settings.web_port, self.jobs.hint)
-        await self.web.start()
-        self.jobs.config = replace(self.jobs.config, notify_hook=self._hook_url())
         self.actions = ActionService(self.jobs)
         self.region = RegionService(
             self.actions, self._link_secret(), public_base_url=self.settings.public_base_url
         )
+        self.web = WebServer(
+            self.settings.web_host, self.settings.web_port, self.jobs.hint, region=self.region
+        )
+        await self.web.start()
+        self.jobs.config = replace(self.jobs.config, notify_hook=self._hook_url())
         self.clicks = ClickHandler(self)
+        self.region_ui = RegionUI(self)
+        self.region.on_child = self.region_ui.post_child  # also posts web-editor children
         self.tracker = Tracker(self.jobs, self.clients)
-        self.add_dynamic_items(JobButton, ExpiredButton)
+        self.add_dynamic_items(JobButton, ExpiredButton, RegionButton, RegionPresetSelect)
         for name in COGS:
             await self.load_extension(name)
         resumed = await self.jobs.resume()

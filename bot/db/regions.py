@@ -74,6 +74,19 @@ class RegionsRepository:
     async def set_nonce(self, session_id: int, nonce: str) -> RegionSession | None:
         return await self._set(session_id, "web_nonce = ?", [nonce])
 
+    async def stage_mask(self, session_id: int, mask_png: bytes | None, prompt: str) -> None:
+        """Keep (or with None drop) an uploaded mask awaiting confirmation, and its prompt."""
+        await self._set(session_id, "staged_mask = ?, prompt = ?", [mask_png, prompt])
+
+    async def staged_mask(self, session_id: int) -> bytes | None:
+        async with self._db._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT staged_mask FROM region_sessions WHERE id = ?", [session_id]
+                )
+            )
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def use(self, session_id: int, *, nonce: str | None = None) -> RegionSession | None:
         """Mark the session submitted, once: None when it was used already (or the web
         link's nonce does not match)."""

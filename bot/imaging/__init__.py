@@ -13,7 +13,7 @@ from bot.imaging.masks import (
     mask_from_selection,
     normalize_mask,
 )
-from bot.imaging.painted import detect_mask_kind, mask_from_painted_copy
+from bot.imaging.painted import detect_mask_kind, mask_from_painted_copy, mask_from_upload
 from bot.imaging.preview import (
     clear_preview_cache,
     is_cached,
@@ -41,6 +41,7 @@ __all__ = [
     "is_cached",
     "mask_from_painted_copy",
     "mask_from_selection",
+    "mask_from_upload",
     "normalize_mask",
     "open_image",
     "render_mask_preview",

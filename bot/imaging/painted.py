@@ -18,9 +18,11 @@ from bot.imaging.masks import (
     binarize,
     check_coverage,
     has_transparency,
+    normalize_mask,
     resize_mask,
     same_aspect,
 )
+from bot.imaging.safe import DEFAULT_MAX_BYTES, open_image
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,19 @@ def detect_mask_kind(original: Image.Image, upload: Image.Image) -> MaskKind:
         if matching >= 0.6:
             return "painted"
     return "mask"
+
+
+def mask_from_upload(
+    original: Image.Image, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Image.Image, MaskKind]:
+    """The mask an uploaded file stands for: a mask (black and white, or alpha) or a painted
+    copy of `original`. Raises `ImageRejected` for a file that is not a safe image, and
+    `MaskRejected` for one that marks nothing, everything or has another aspect ratio."""
+    upload = open_image(data, max_frames=1, max_bytes=max_bytes)
+    kind = detect_mask_kind(original, upload)
+    if kind == "painted":
+        return mask_from_painted_copy(original, upload), kind
+    return normalize_mask(upload, original.size), kind
 
 
 def _scaled(size: tuple[int, int], side: int) -> tuple[int, int]:

@@ -59,7 +59,7 @@ class ActionService:
         parent, button, info = await self.button(job_id, index)
         await self.check_policy(parent, req)
         if info.kind == ButtonKind.INPAINT and not extra.mask_data_url:
-            raise Refused("region.soon")
+            raise Refused("region.session_gone")  # only the region editor sends a mask
         if not await self.db.claims.claim(job_id, index, req.user_id):
             raise Refused("button.claimed")
         remix = extra.remix and info.remixable

@@ -13,6 +13,8 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import io
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -29,14 +31,17 @@ from bot.imaging import (
     encode_mask,
     grid_for,
     mask_from_selection,
+    mask_from_upload,
     normalize_mask,
     open_image,
 )
 from bot.jobs.actions import ActionService, PressInput
 from bot.jobs.events import Requester
 
+log = logging.getLogger(__name__)
 LIFETIME = 15 * 60.0
 MAX_SOURCE = 64 * 1024 * 1024
+MAX_UPLOAD = 16 * 1024 * 1024  # a painted copy of a 2048 px upscale is well under this
 OnChild = Callable[[JobRecord, RegionSession], Awaitable[None]]
 
 
@@ -163,8 +168,39 @@ class RegionService:
             raise
         await self.db.regions.set_child(session_id, child.id)
         if self.on_child is not None:
-            await self.on_child(child, session)
+            try:
+                await self.on_child(child, session)
+            except Exception:  # the job runs and is tracked; only its first render failed
+                log.exception("region session %s: posting job %s failed", session_id, child.id)
         return child
+
+    # -- an uploaded mask, confirmed before it is submitted -----------------------------
+
+    async def stage_upload(
+        self, session_id: int, user_id: int, data: bytes, prompt: str
+    ) -> tuple[Image.Image, Image.Image]:
+        """Derive the mask of an uploaded file (a mask or a painted copy) and keep it until
+        the user confirms; charges nothing. Returns (source, mask). Raises Refused("mask.*"),
+        or ImageRejected for a file that is no safe image."""
+        _, job = await self.session(session_id, user_id)
+        image = await self.source(job)
+        try:
+            mask, _ = await asyncio.to_thread(mask_from_upload, image, data, max_bytes=MAX_UPLOAD)
+        except MaskRejected as exc:
+            raise Refused(f"mask.{exc.reason_code}") from exc
+        await self.db.regions.stage_mask(session_id, await asyncio.to_thread(_png, mask), prompt)
+        return image, mask
+
+    async def submit_staged(self, session_id: int, req: Requester) -> JobRecord:
+        session, _ = await self.session(session_id, req.user_id)
+        mask = await self.db.regions.staged_mask(session_id)
+        if mask is None:
+            raise Refused("region.nothing_staged")
+        return await self.submit(session_id, req, mask, session.prompt)
+
+    async def unstage(self, session_id: int, user_id: int) -> None:
+        session, _ = await self.session(session_id, user_id)
+        await self.db.regions.stage_mask(session_id, None, session.prompt)
 
     # -- signed, expiring, single-use web links ---------------------------------------
 
@@ -199,3 +235,9 @@ class RegionService:
     def _sign(self, body: str) -> str:
         digest = hmac.new(self.secret, body.encode(), hashlib.sha256).digest()[:18]
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _png(mask: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    mask.save(buf, "PNG", compress_level=3)
+    return buf.getvalue()

@@ -61,7 +61,8 @@ class ClickHandler:
             job, _button, info = await self.bot.actions.button(ref.job_id, ref.index)
             await self.bot.actions.check_policy(job, requester(interaction))
             if info.kind == ButtonKind.INPAINT:
-                raise Refused("region.soon")
+                await self.bot.region_ui.open(interaction, ref)  # the chooser; charges nothing
+                return
             modal = await self._modal_for(job, ref, info.kind, info.remixable, interaction)
         except Refused as exc:
             await tell(interaction, say(exc.key, **exc.fields))

@@ -1,4 +1,5 @@
-"""The bot's small web server: health, and CometAPI's notifyHook receiver.
+"""The bot's small web server: health, CometAPI's notifyHook receiver and, when a
+RegionService is given, the Vary (Region) web canvas (bot/web/region_page.py).
 
 A webhook is unsigned and sent once (mj-protocol §5b), so it is only a hint: the body names a
 task, and the service re-fetches that task with our key before believing anything. The URL
@@ -16,6 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.jobs.region import RegionService
+from bot.web.region_page import RegionPage
+
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
 
@@ -23,7 +27,15 @@ Hint = Callable[[str, str], Awaitable[bool]]
 
 
 class WebServer:
-    def __init__(self, host: str, port: int, hint: Hint, *, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        hint: Hint,
+        *,
+        secret: str | None = None,
+        region: RegionService | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.hint = hint
@@ -31,6 +43,8 @@ class WebServer:
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_get("/healthz", self._health)
         self.app.router.add_post("/hooks/mj/{secret}", self._webhook)
+        if region is not None:
+            RegionPage(region).mount(self.app)
         self._runner: web.AppRunner | None = None
 
     @property

@@ -224,7 +224,7 @@ async def test_vary_region_without_a_mask_is_refused_free(stack: Stack) -> None:
     assert up is not None
     with pytest.raises(Refused) as caught:
         await stack.actions.press(up.id, index_of(up.buttons, "Inpaint"), ALICE)
-    assert caught.value.key == "region.soon"
+    assert caught.value.key == "region.session_gone"
     assert await stack.db.claims.get(up.id, index_of(up.buttons, "Inpaint")) is None
 
 

@@ -1,0 +1,335 @@
+"""Vary (Region) in Discord: the chooser, painting cells, uploading a mask (the rules and the
+paid submit are in bot/jobs/region.py).
+
+The 🖌️ button opens an ephemeral chooser. "Paint here" opens an ephemeral cell editor whose
+every change re-renders the preview in place (type-7 update); "Upload a mask" opens a modal
+whose mask is shown for confirmation. Nothing is charged before Continue's modal is submitted
+or Confirm is pressed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.db.records import JobRecord, RegionSession
+from bot.errors import Refused
+from bot.imaging import (
+    PRESETS,
+    ImageRejected,
+    Selection,
+    render_mask_preview,
+    render_region_preview,
+)
+from bot.jobs.events import Requester
+from bot.jobs.region import MAX_UPLOAD
+from bot.messages import say
+from bot.ui.clicks import requester, tell
+from bot.ui.ids import ButtonRef, RegionRef
+from bot.ui.region_view import (
+    RegionPromptModal,
+    UploadModal,
+    chooser_view,
+    confirm_view,
+    editor_grid,
+    editor_view,
+)
+from bot.ui.render import NO_PINGS, job_embed
+
+if TYPE_CHECKING:
+    from discord.types.webhook import Webhook as WebhookPayload
+    from PIL import Image
+
+    from bot.app import MJBot
+
+log = logging.getLogger(__name__)
+# Answer a click within this (of Discord's 3 s) or defer first: a cold source image is a download.
+QUICK = 1.5
+EDITS: dict[str, Callable[[Selection], Selection]] = {
+    "inv": Selection.invert,
+    "clr": Selection.clear,
+    "grow": Selection.grow,
+    "shrink": Selection.shrink,
+}
+
+
+def editor_selection(session: RegionSession, size: tuple[int, int]) -> Selection:
+    """The stored selection, or an empty one on the editor's grid for this aspect ratio."""
+    grid = editor_grid(*size)
+    if session.selection:
+        try:
+            stored = Selection.from_str(session.selection)
+        except ValueError:
+            stored = None
+        if stored is not None and stored.grid == grid:
+            return stored
+    return Selection.empty(grid)
+
+
+class RegionUI:
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def open(self, interaction: discord.Interaction[MJBot], ref: ButtonRef) -> None:
+        """The 🖌️ Vary (Region) button: a new session and the chooser (raises Refused)."""
+        session = await self.bot.region.open(ref.job_id, ref.index, requester(interaction))
+        link = await self.bot.region.link(session)
+        await interaction.response.send_message(
+            say("region.choose"),
+            view=chooser_view(session.id, link),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    async def on_button(self, interaction: discord.Interaction[MJBot], ref: RegionRef) -> None:
+        try:
+            if ref.op == "paint":
+                await self._paint(interaction, ref.session_id)
+            elif ref.op == "upload":
+                session, job = await self.bot.region.session(ref.session_id, interaction.user.id)
+                prefill = session.prompt or job.final_prompt or job.prompt
+                await interaction.response.send_modal(UploadModal(session.id, prefill))
+            elif ref.op == "go":
+                await self._continue(interaction, ref.session_id)
+            elif ref.op == "ok":
+                await self._confirm(interaction, ref.session_id)
+            elif ref.op == "no":
+                await self.bot.region.unstage(ref.session_id, interaction.user.id)
+                await interaction.response.edit_message(
+                    content=say("region.cancelled"), attachments=[], view=None
+                )
+            elif ref.op.startswith("pre:"):
+                preset = ref.op[4:]
+                await self._update(interaction, ref.session_id, lambda s: s.preset(s.grid, preset))
+            elif ref.op in EDITS:
+                await self._update(interaction, ref.session_id, EDITS[ref.op])
+            else:  # "c<n>": the template allows nothing else
+                index = int(ref.op[1:])
+                await self._update(interaction, ref.session_id, lambda s: _toggle(s, index))
+        except Refused as exc:
+            await _say(interaction, say(exc.key, **exc.fields))
+        except Exception:
+            log.exception("Vary (Region) %s of session %s failed", ref.op, ref.session_id)
+            await _say(interaction, say("internal"))
+
+    async def on_preset(
+        self, interaction: discord.Interaction[MJBot], session_id: int, preset: str
+    ) -> None:
+        if preset not in PRESETS:
+            await _say(interaction, say("button.expired"))
+            return
+        await self.on_button(interaction, RegionRef(session_id, f"pre:{preset}"))
+
+    # -- painting -----------------------------------------------------------------------
+
+    async def _paint(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
+        session, job = await self.bot.region.session(session_id, interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        image = await self.bot.region.source(job)
+        selection = editor_selection(session, image.size)
+        await interaction.edit_original_response(
+            **await self._editor(session_id, job, image, selection)
+        )
+
+    async def _update(
+        self,
+        interaction: discord.Interaction[MJBot],
+        session_id: int,
+        change: Callable[[Selection], Selection],
+    ) -> None:
+        """Apply one edit to the stored selection and re-render the editor in place."""
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:  # two quick clicks must not both read the old selection
+            session, job = await self.bot.region.session(session_id, interaction.user.id)
+
+            async def work() -> dict[str, Any]:
+                image = await self.bot.region.source(job)
+                selection = change(editor_selection(session, image.size))
+                await self.bot.region.save_selection(session_id, interaction.user.id, selection)
+                return await self._editor(session_id, job, image, selection)
+
+            await _update_in_place(interaction, work())
+
+    async def _editor(
+        self, session_id: int, job: JobRecord, image: Image.Image, selection: Selection
+    ) -> dict[str, Any]:
+        preview = await asyncio.to_thread(
+            render_region_preview, image, selection, key=f"job:{job.id}"
+        )
+        cells = ", ".join(selection.labels()) or say("region.paint_none")
+        return {
+            "content": say("region.paint", cells=cells),
+            "attachments": [discord.File(io.BytesIO(preview), filename="region.webp")],
+            "view": editor_view(session_id, selection),
+        }
+
+    async def _continue(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
+        session, job = await self.bot.region.session(session_id, interaction.user.id)
+        selection = Selection.from_str(session.selection) if session.selection else None
+        if selection is None or selection.is_empty:
+            raise Refused("mask.empty")
+        if selection.is_full:
+            raise Refused("mask.full")
+        prefill = session.prompt or job.final_prompt or job.prompt
+        await interaction.response.send_modal(RegionPromptModal(session_id, prefill))
+
+    async def submit_painted(
+        self, interaction: discord.Interaction[MJBot], session_id: int, prompt: str
+    ) -> None:
+        await self._submit(
+            interaction,
+            lambda req: self.bot.region.submit_selection(session_id, req, prompt),
+        )
+
+    # -- uploading ----------------------------------------------------------------------
+
+    async def on_upload(
+        self,
+        interaction: discord.Interaction[MJBot],
+        session_id: int,
+        attachment: discord.Attachment | None,
+        prompt: str,
+    ) -> None:
+        """Read the file now (its URL expires), derive the mask, show it for confirmation."""
+        try:
+            session, job = await self.bot.region.session(session_id, interaction.user.id)
+            if attachment is None:
+                raise Refused("mask.not_an_image")
+            if attachment.size > MAX_UPLOAD:
+                raise ImageRejected("too_large_bytes", f"{attachment.size} bytes")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            data = await _read(attachment)
+            image, mask = await self.bot.region.stage_upload(
+                session_id, interaction.user.id, data, prompt
+            )
+            preview = await asyncio.to_thread(render_mask_preview, image, mask, key=f"job:{job.id}")
+        except Refused as exc:
+            await _say(interaction, say(exc.key, **exc.fields))
+            return
+        except ImageRejected as exc:
+            await _say(interaction, _image_sentence(exc, attachment))
+            return
+        except Exception:
+            log.exception("Vary (Region) upload to session %s failed", session_id)
+            await _say(interaction, say("internal"))
+            return
+        await interaction.edit_original_response(
+            content=say("region.confirm"),
+            attachments=[discord.File(io.BytesIO(preview), filename="mask.webp")],
+            view=confirm_view(session.id),
+        )
+
+    async def _confirm(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
+        await self._submit(interaction, lambda req: self.bot.region.submit_staged(session_id, req))
+
+    # -- the paid step and the child's message -------------------------------------------
+
+    async def _submit(
+        self,
+        interaction: discord.Interaction[MJBot],
+        start: Callable[[Requester], Awaitable[JobRecord]],
+    ) -> None:
+        """Defer (an upstream round trip follows), submit, then close the editor message."""
+        await interaction.response.defer()  # type 6: the editor message is edited after
+        try:
+            await start(requester(interaction))
+        except Refused as exc:
+            await _say(interaction, say(exc.key, **exc.fields))
+            return
+        except Exception:
+            log.exception("Vary (Region) submit failed")
+            await _say(interaction, say("internal"))
+            return
+        await interaction.edit_original_response(content=say("region.started"), view=None)
+
+    async def post_child(self, child: JobRecord, session: RegionSession) -> None:
+        """RegionService.on_child: the new job's message, replying to the upscaled image's,
+        whichever way (Discord or the web editor) submitted it. Never raises: the job runs."""
+        try:
+            await self._post_child(child, session)
+        except Exception:
+            log.exception("job %s: posting the Vary (Region) message failed", child.id)
+
+    async def _post_child(self, child: JobRecord, session: RegionSession) -> None:
+        embed = job_embed(child)
+        msg: discord.Message
+        if child.private and child.interaction_token:
+            # An application webhook, like Interaction.followup: only those send ephemerally.
+            payload: WebhookPayload = {
+                "id": self.bot.application_id or 0,
+                "type": 3,
+                "token": child.interaction_token,
+            }
+            hook = discord.Webhook.from_state(data=payload, state=self.bot._connection)
+            msg = await hook.send(embed=embed, ephemeral=True, wait=True, allowed_mentions=NO_PINGS)
+        elif child.private:  # from the web: no interaction to answer privately in
+            user = await self.bot.fetch_user(child.user_id)
+            msg = await user.send(embed=embed, allowed_mentions=NO_PINGS)
+        else:
+            parent = await self.bot.db.jobs.get(session.job_id)
+            channel = self.bot.get_partial_messageable(child.channel_id)
+            reference = None
+            if parent is not None and parent.message_id is not None:
+                reference = channel.get_partial_message(parent.message_id).to_reference(
+                    fail_if_not_exists=False
+                )
+            kwargs: dict[str, Any] = {"reference": reference} if reference else {}
+            msg = await channel.send(embed=embed, allowed_mentions=NO_PINGS, **kwargs)
+        await self.bot.db.jobs.update(child.id, message_id=msg.id)
+        await self.bot.presenter.attached(child)
+        await self.bot.presenter.refresh(session.job_id)  # 🖌️ now shows as pressed
+
+
+def _toggle(selection: Selection, index: int) -> Selection:
+    cells = list(selection.grid.cells())
+    if index >= len(cells):
+        raise Refused("region.session_gone")  # a button of another grid: a forged id
+    return selection.toggle(cells[index])
+
+
+def _image_sentence(exc: ImageRejected, attachment: discord.Attachment | None) -> str:
+    if exc.reason_code == "not_an_image":
+        return say("mask.not_an_image")
+    name = attachment.filename if attachment is not None else "?"
+    return say("image.rejected", name=name, why=say(f"image.{exc.reason_code}"))
+
+
+async def _read(attachment: discord.Attachment) -> bytes:
+    try:
+        data = await attachment.read()
+    except discord.HTTPException as exc:
+        raise Refused("region.read_failed") from exc
+    if len(data) > MAX_UPLOAD:  # the declared size lied
+        raise ImageRejected("too_large_bytes", f"{len(data)} bytes")
+    return data
+
+
+async def _update_in_place(
+    interaction: discord.Interaction[MJBot], work: Awaitable[dict[str, Any]]
+) -> None:
+    """A type-7 update when the work is quick; otherwise defer (type 6) and edit after."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=QUICK)
+    if not done:
+        await interaction.response.defer()
+    fields = await task
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**fields)
+    else:
+        await interaction.response.edit_message(**fields)
+
+
+async def _say(interaction: discord.Interaction[MJBot], text: str) -> None:
+    """One sentence: into the "thinking…" message when there is one (it would spin forever),
+    else as an ephemeral message."""
+    if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+        await interaction.edit_original_response(content=text, attachments=[], view=None)
+    else:
+        await tell(interaction, text)

@@ -1,0 +1,199 @@
+"""The Vary (Region) components: chooser, cell editor, upload confirmation and their modals.
+
+Every control is a persistent DynamicItem whose custom_id carries only the session id and an
+operation (`mj:v1:r:<session>:<op>`); the selection and the staged mask live in the database,
+so a restart loses nothing. Modals are in memory (discord-notes.md) and charge nothing until
+submitted: a modal closed without submitting leaves no trace upstream.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.imaging import PRESETS, Grid, Selection, grid_for
+from bot.messages import say
+from bot.ui.ids import REGION_BUTTON_TEMPLATE, REGION_SELECT_TEMPLATE, RegionRef
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+MODAL_TIMEOUT = 900
+Style = discord.ButtonStyle
+
+
+class RegionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REGION_BUTTON_TEMPLATE):
+    def __init__(self, ref: RegionRef, button: discord.ui.Button[Any] | None = None) -> None:
+        super().__init__(button or discord.ui.Button(label="…", custom_id=ref.custom_id))
+        self.ref = ref
+
+    @classmethod
+    def build(
+        cls, ref: RegionRef, label: str, *, row: int, style: Style = Style.secondary
+    ) -> RegionButton:
+        return cls(
+            ref, discord.ui.Button(label=label, style=style, custom_id=ref.custom_id, row=row)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RegionButton:
+        ref = RegionRef(int(match["session"]), match["op"])
+        return cls(ref, item if isinstance(item, discord.ui.Button) else None)
+
+    async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        await interaction.client.region_ui.on_button(interaction, self.ref)
+
+
+class RegionPresetSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=REGION_SELECT_TEMPLATE
+):
+    def __init__(self, session_id: int, select: discord.ui.Select[Any] | None = None) -> None:
+        custom_id = RegionRef(session_id, "pre").custom_id
+        super().__init__(select or discord.ui.Select(custom_id=custom_id, options=_presets()))
+        self.session_id = session_id
+
+    @classmethod
+    def build(cls, session_id: int, *, row: int) -> RegionPresetSelect:
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=RegionRef(session_id, "pre").custom_id,
+            placeholder=say("region.preset_placeholder"),
+            options=_presets(),
+            row=row,
+        )
+        return cls(session_id, select)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RegionPresetSelect:
+        return cls(int(match["session"]), item if isinstance(item, discord.ui.Select) else None)
+
+    async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        values = self.item.values
+        preset = values[0] if values else ""
+        await interaction.client.region_ui.on_preset(interaction, self.session_id, preset)
+
+
+def _presets() -> list[discord.SelectOption]:
+    return [discord.SelectOption(label=say(f"region.preset.{p}"), value=p) for p in PRESETS]
+
+
+def editor_grid(width: int, height: int) -> Grid:
+    """Discord allows 5 rows of 5 buttons: up to 3 rows of cells, one of controls, one select."""
+    return grid_for(width, height, 15, max_cols=5, max_rows=3)
+
+
+def chooser_view(session_id: int, link: str | None) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    paint = RegionRef(session_id, "paint")
+    view.add_item(RegionButton.build(paint, say("region.way_paint"), row=0, style=Style.primary))
+    upload = RegionRef(session_id, "upload")
+    view.add_item(RegionButton.build(upload, say("region.way_upload"), row=0))
+    if link is not None:
+        view.add_item(discord.ui.Button(label=say("region.way_web"), url=link, row=0))
+    return view
+
+
+def editor_view(session_id: int, selection: Selection) -> discord.ui.View:
+    """One button per cell, laid out like the grid; then the controls and the presets."""
+    grid = selection.grid
+    view = discord.ui.View(timeout=None)
+    for index, cell in enumerate(grid.cells()):
+        style = Style.primary if cell in selection else Style.secondary
+        ref = RegionRef(session_id, f"c{index}")
+        view.add_item(RegionButton.build(ref, grid.label(cell), row=cell[1], style=style))
+    controls = grid.rows
+    for op, key in (("inv", "invert"), ("clr", "clear"), ("grow", "grow"), ("shrink", "shrink")):
+        view.add_item(
+            RegionButton.build(RegionRef(session_id, op), say(f"region.{key}"), row=controls)
+        )
+    go = RegionRef(session_id, "go")
+    view.add_item(RegionButton.build(go, say("region.continue"), row=controls, style=Style.success))
+    view.add_item(RegionPresetSelect.build(session_id, row=controls + 1))
+    return view
+
+
+def confirm_view(session_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    ok, no = RegionRef(session_id, "ok"), RegionRef(session_id, "no")
+    view.add_item(RegionButton.build(ok, say("region.confirm_button"), row=0, style=Style.success))
+    view.add_item(RegionButton.build(no, say("region.cancel_button"), row=0))
+    return view
+
+
+def _prompt_input(prefill: str) -> discord.ui.Label[Any]:
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        custom_id="prompt",
+        style=discord.TextStyle.paragraph,
+        default=prefill[:4000] or None,
+        max_length=4000,
+        required=False,  # empty = the image's own prompt (mj-protocol.md §5)
+    )
+    return discord.ui.Label(
+        text=say("modal.prompt_label"), description=say("region.prompt_hint"), component=text
+    )
+
+
+def _prompt_of(label: discord.ui.Label[Any]) -> str:
+    component = label.component
+    return component.value if isinstance(component, discord.ui.TextInput) else ""
+
+
+class RegionPromptModal(discord.ui.Modal):
+    """Continue from the cell editor: the prompt, then the paid submit."""
+
+    def __init__(self, session_id: int, prefill: str) -> None:
+        super().__init__(
+            title=say("region.modal_title"),
+            timeout=MODAL_TIMEOUT,
+            custom_id=f"mjx:m:region:{session_id}:{id(self):x}"[:100],
+        )
+        self.session_id = session_id
+        self.prompt = _prompt_input(prefill)
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        prompt = _prompt_of(self.prompt)
+        await interaction.client.region_ui.submit_painted(interaction, self.session_id, prompt)
+
+
+class UploadModal(discord.ui.Modal):
+    """A mask or painted copy, and the prompt; the mask is shown for confirmation next."""
+
+    def __init__(self, session_id: int, prefill: str) -> None:
+        super().__init__(
+            title=say("region.upload_title"),
+            timeout=MODAL_TIMEOUT,
+            custom_id=f"mjx:m:upload:{session_id}:{id(self):x}"[:100],
+        )
+        self.session_id = session_id
+        self.file: discord.ui.FileUpload[Any] = discord.ui.FileUpload(
+            custom_id="mask", required=True, min_values=1, max_values=1
+        )
+        self.add_item(
+            discord.ui.Label(
+                text=say("region.upload_label"),
+                description=say("region.upload_hint"),
+                component=self.file,
+            )
+        )
+        self.prompt = _prompt_input(prefill)
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        files = self.file.values
+        await interaction.client.region_ui.on_upload(
+            interaction, self.session_id, files[0] if files else None, _prompt_of(self.prompt)
+        )
