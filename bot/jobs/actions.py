@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cometapi.buttons import ButtonInfo, ButtonKind, classify
-from bot.cometapi.client import CometAPIClient
-from bot.cometapi.models import Button, SpeedMode, SubmitResult
+from bot.cometapi.models import Button
 from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
+from bot.jobs import submits
 from bot.jobs.events import Requester
 from bot.jobs.service import JobService
 
@@ -84,19 +84,10 @@ class ActionService:
         except Refused:
             await self.db.claims.release(job_id, index)
             raise
-        task_id, mode = parent.task_id, SpeedMode(parent.mode)
-        assert task_id is not None
-
-        async def submit(client: CometAPIClient, state: str) -> SubmitResult:
-            return await client.action(
-                task_id,
-                button.custom_id,
-                enable_remix=remix,
-                state=state,
-                mode=mode,
-                notify_hook=self.jobs.config.notify_hook,
-            )
-
+        assert parent.task_id is not None
+        submit = submits.action(
+            parent.task_id, button.custom_id, parent.mode, self.jobs.config, remix=remix
+        )
         try:
             child = await self.jobs.launch(child, submit)
         except Refused as exc:

@@ -12,42 +12,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.cometapi import errors as api
-from bot.cometapi.client import CometAPIClient
-from bot.cometapi.models import SpeedMode, SubmitResult, Task
+from bot.cometapi.models import Task
 from bot.cometapi.retry import submit_outcome_unknown
 from bot.db import Database
 from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
+from bot.jobs import submits
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
-from bot.jobs.prompts import bot_type_for
 from bot.jobs.states import PENDING, TERMINAL, job_status_for, may_move, sources_for
+from bot.jobs.submits import Submit
 
 log = logging.getLogger(__name__)
 
-Submit = Callable[[CometAPIClient, str], Awaitable[SubmitResult]]
 DAY = 86_400.0
 UNFINISHED = (*PENDING, JobStatus.MODAL)
-
-
-def refusal_for(exc: api.CometAPIError) -> Refused:
-    """The sentence for an upstream error on a submit that was not accepted."""
-    if isinstance(exc, api.BannedPrompt):
-        return Refused("upstream.banned", word=exc.word or "?")
-    if isinstance(exc, api.QueueFull | api.RateLimited):
-        return Refused("upstream.busy")
-    if isinstance(exc, api.AuthError):
-        return Refused("upstream.auth")
-    if isinstance(exc, api.UnknownAction):
-        return Refused("button.refused", label="this button")
-    if isinstance(exc, api.SubmitRejected):
-        return Refused("upstream.rejected", description=exc.description or f"code {exc.code}")
-    if isinstance(exc, api.APIConnectionError):
-        return Refused("upstream.unreachable")
-    return Refused("upstream.rejected", description=type(exc).__name__)
 
 
 class JobService:
@@ -136,7 +118,7 @@ class JobService:
                 log.warning("job %s: submit outcome unknown (%s); reconciling", job.id, exc)
                 return await self._await_reconcile(job)
             await self._fail(job, reason=str(exc), from_statuses=(JobStatus.RESERVED,))
-            raise refusal_for(exc) from exc
+            raise submits.refusal_for(exc) from exc
         if not result.task_id:
             return await self._await_reconcile(job)
         now = self.clock()
@@ -170,18 +152,7 @@ class JobService:
         job = await self.reserve(
             req, kind="imagine", prompt=prompt, mode=mode, private=private, meta=meta
         )
-
-        async def submit(client: CometAPIClient, state: str) -> SubmitResult:
-            return await client.imagine(
-                prompt,
-                bot_type=bot_type_for(prompt),
-                base64_array=list(images) or None,
-                mode=SpeedMode(mode),
-                state=state,
-                notify_hook=self.config.notify_hook,
-            )
-
-        return await self.launch(job, submit)
+        return await self.launch(job, submits.imagine(prompt, images, mode, self.config))
 
     async def describe(
         self,
@@ -196,16 +167,7 @@ class JobService:
         job = await self.reserve(
             req, kind="describe", prompt="", mode=mode, private=private, meta=meta
         )
-
-        async def submit(client: CometAPIClient, state: str) -> SubmitResult:
-            return await client.describe(
-                base64=image,
-                mode=SpeedMode(mode),
-                state=state,
-                notify_hook=self.config.notify_hook,
-            )
-
-        return await self.launch(job, submit)
+        return await self.launch(job, submits.describe(image, mode, self.config))
 
     async def _await_reconcile(self, job: JobRecord) -> JobRecord:
         until = self.clock() + self.config.reconcile_grace

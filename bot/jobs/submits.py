@@ -1,0 +1,72 @@
+"""What is sent upstream for each kind of job, and what a refusal means to a user.
+
+Each builder returns a `Submit`: given a client and the job's `state` (its id), make the one
+upstream call. JobService.launch runs it once and never retries a sent submit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.cometapi import errors as api
+from bot.cometapi.client import CometAPIClient
+from bot.cometapi.models import SpeedMode, SubmitResult
+from bot.errors import Refused
+from bot.jobs.events import JobConfig
+from bot.jobs.prompts import bot_type_for
+
+Submit = Callable[[CometAPIClient, str], Awaitable[SubmitResult]]
+
+
+def imagine(prompt: str, images: Sequence[str], mode: str, config: JobConfig) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.imagine(
+            prompt,
+            bot_type=bot_type_for(prompt),
+            base64_array=list(images) or None,
+            mode=SpeedMode(mode),
+            state=state,
+            notify_hook=config.notify_hook,
+        )
+
+    return submit
+
+
+def describe(image: str, mode: str, config: JobConfig) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.describe(
+            base64=image, mode=SpeedMode(mode), state=state, notify_hook=config.notify_hook
+        )
+
+    return submit
+
+
+def action(task_id: str, custom_id: str, mode: str, config: JobConfig, *, remix: bool) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.action(
+            task_id,
+            custom_id,
+            enable_remix=remix,
+            state=state,
+            mode=SpeedMode(mode),
+            notify_hook=config.notify_hook,
+        )
+
+    return submit
+
+
+def refusal_for(exc: api.CometAPIError) -> Refused:
+    """The sentence for an upstream error on a submit that was not accepted."""
+    if isinstance(exc, api.BannedPrompt):
+        return Refused("upstream.banned", word=exc.word or "?")
+    if isinstance(exc, api.QueueFull | api.RateLimited):
+        return Refused("upstream.busy")
+    if isinstance(exc, api.AuthError):
+        return Refused("upstream.auth")
+    if isinstance(exc, api.UnknownAction):
+        return Refused("button.refused", label="this button")
+    if isinstance(exc, api.SubmitRejected):
+        return Refused("upstream.rejected", description=exc.description or f"code {exc.code}")
+    if isinstance(exc, api.APIConnectionError):
+        return Refused("upstream.unreachable")
+    return Refused("upstream.rejected", description=type(exc).__name__)
