@@ -52,6 +52,7 @@ pytest: $(VENV)/.dev $(VENV)/.chromium
 test: lint typecheck pytest
 
 bench: $(VENV)/.dev
+	$(PY) bench/tracker.py
 	$(PY) bench/region.py
 
 clean:
