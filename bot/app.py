@@ -6,15 +6,18 @@ import asyncio
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.cometapi.client import CometAPIPool
 from bot.db import Database
+from bot.errors import Refused
 from bot.jobs.actions import ActionService
 from bot.jobs.events import JobConfig, SingleClient
 from bot.jobs.region import RegionService
@@ -24,7 +27,7 @@ from bot.messages import say
 from bot.settings import Settings
 from bot.sim import SimConfig, Simulator
 from bot.ui.buttons import ExpiredButton, JobButton
-from bot.ui.clicks import ClickHandler
+from bot.ui.clicks import ClickHandler, tell
 from bot.ui.presenter import Presenter
 from bot.ui.region import RegionUI
 from bot.ui.region_view import RegionButton, RegionPresetSelect
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs")
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
+SWEEP_WINDOW = 86_400.0
 
 
 @dataclass
@@ -90,11 +94,16 @@ class MJBot(commands.Bot):
         self.region_ui = RegionUI(self)
         self.region.on_child = self.region_ui.post_child  # also posts web-editor children
         self.tracker = Tracker(self.jobs, self.clients)
+        self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.add_dynamic_items(JobButton, ExpiredButton, RegionButton, RegionPresetSelect)
         for name in COGS:
             await self.load_extension(name)
         resumed = await self.jobs.resume()
         self.tracker.start()
+        # Results whose final render never landed (a crash, a Discord error) are posted now.
+        swept = await self.presenter.sweep(since=time.time() - SWEEP_WINDOW)
+        if swept:
+            log.info("re-rendered %d finished jobs", swept)
         log.info("resumed %d pending jobs", resumed)
         if self.tuning.sync_commands:
             await self._sync()
@@ -107,6 +116,30 @@ class MJBot(commands.Bot):
         await self.sim.start()
         log.info("%s", say("startup.simulator"))
         return self.sim.base_url, config.key
+
+    async def on_interaction(self, interaction: discord.Interaction[MJBot]) -> None:
+        """Answer a submit of a modal this process no longer holds (opened before a restart or
+        past its timeout): discord.py drops those silently."""
+        if interaction.type != discord.InteractionType.modal_submit or interaction.data is None:
+            return
+        custom_id = str(interaction.data.get("custom_id", ""))
+        store = getattr(self._connection, "_view_store", None)
+        modals = getattr(store, "_modals", None)
+        if isinstance(modals, dict) and custom_id not in modals:
+            await tell(interaction, say("modal.expired"))
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction[MJBot], error: app_commands.AppCommandError
+    ) -> None:
+        """The one place a command's unexpected error becomes a sentence (and a log entry)."""
+        original = getattr(error, "original", error)
+        if isinstance(original, Refused):
+            await tell(interaction, say(original.key, **original.fields))
+            return
+        log.error(
+            "command %s failed", interaction.command and interaction.command.name, exc_info=original
+        )
+        await tell(interaction, say("internal"))
 
     def _link_secret(self) -> bytes:
         """Signs web-editor links; from MASTER_KEY so links survive a restart, else random."""

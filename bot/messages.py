@@ -49,6 +49,7 @@ SENTENCES: Final[dict[str, str]] = {
     "job.not_found": "I can't find job {job_id}.",
     "job.not_yours": "That job belongs to someone else.",
     "job.none_running": "You have no running jobs.",
+    "job.still_running": "Job {job_id} is still running; its message updates where it is.",
     # Buttons and modals
     "button.expired": "This button has expired. Run the command again.",
     "button.claimed": "That was already requested.",
@@ -96,6 +97,8 @@ SENTENCES: Final[dict[str, str]] = {
     "your charge was given back.",
     "zoom.invalid": "The zoom must be a number above 1 and at most 2, like --zoom 1.5.",
     "modal.prompt_label": "Prompt",
+    "modal.expired": "This form expired (the bot restarted or time ran out). Press the button "
+    "again; nothing was charged.",
     "settings.remix": "Remix is {state}: with it on, Vary, pan and reroll ask for a new prompt.",
     # Upstream problems (not charged)
     "upstream.busy": "Midjourney is busy right now. Try again in a minute. Nothing was charged.",

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import Refused
-from bot.jobs.prompts import DEFAULT_BANNED, ImagineOptions, build_prompt, check_prompt
+from bot.jobs.prompts import ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
 from bot.ui.clicks import requester, tell
@@ -109,15 +109,12 @@ class Imagine(commands.Cog):
         return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][:25]
 
     async def _checked_prompt(self, interaction: discord.Interaction[MJBot], text: str) -> str:
-        banned = list(DEFAULT_BANNED)
         if interaction.guild_id:
             settings = await self.bot.db.guilds.get(interaction.guild_id)
-            if settings.allowed_channel_ids and (
-                interaction.channel_id not in settings.allowed_channel_ids
-            ):
+            allowed = settings.allowed_channel_ids
+            if allowed and interaction.channel_id not in allowed:
                 raise Refused("channel.not_allowed")
-            banned.extend(settings.banned_words)
-        return check_prompt(text, banned)
+        return await self.bot.jobs.checked_prompt(interaction.guild_id, text)
 
     def _mode(self, speed: str | None) -> str:
         mode = speed or self.bot.settings.default_mode.value

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.db.records import JobStatus
 from bot.messages import say
-from bot.ui.clicks import tell
+from bot.ui.clicks import requester, tell
 from bot.ui.render import NO_PINGS, job_embed, status_line
 
 if TYPE_CHECKING:
@@ -37,18 +37,23 @@ class Jobs(commands.Cog):
         ):
             await tell(interaction, say("job.not_found", job_id=job_id))
             return
-        if job.private and job.user_id != interaction.user.id:
+        # Only the owner or a moderator re-posts: ids are sequential, and a job from a
+        # staff-only channel must not be pulled into a public one by anyone who guesses it.
+        owner = job.user_id == interaction.user.id
+        if not owner and (job.private or not requester(interaction).is_moderator):
             await tell(interaction, say("job.not_yours"))
+            return
+        if not job.status.is_terminal:  # a running job keeps updating its own message
+            await tell(interaction, say("job.still_running", job_id=job.id))
             return
         await interaction.response.defer(ephemeral=job.private, thinking=True)
         message = await interaction.edit_original_response(
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
-        meta = {**job.meta, "delivered": False}
+        await self.bot.db.jobs.merge_meta(job.id, {"delivered": False, "dm": False})
         await self.bot.db.jobs.update(
             job.id,
             message_id=message.id,
-            meta=meta,
             channel_id=message.channel.id,
             interaction_token=interaction.token,
             interaction_expires_at=time.time() + 900,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
@@ -220,6 +221,29 @@ class JobsRepository:
         return await self._select(
             f"WHERE {_TRACKED_SQL} AND next_poll_at <= ? ORDER BY next_poll_at, id LIMIT ?",
             [now, limit],
+        )
+
+    async def merge_meta(self, job_id: int, updates: Mapping[str, Any]) -> JobRecord | None:
+        """Set some keys of `meta` in one statement, so concurrent writers of other keys
+        (presenter, tracker, clicks) never overwrite each other's flags."""
+        sql = (
+            f"UPDATE jobs SET meta = json_patch(meta, ?), updated_at = ? WHERE id = ? {_RETURNING}"
+        )
+        async with self._db._write() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    sql, [json.dumps(dict(updates)), self._db.now(), job_id]
+                )
+            )
+        return _decode(rows[0]) if rows else None
+
+    async def undelivered(self, since: float, limit: int = 500) -> list[JobRecord]:
+        """Finished jobs with a message whose final render never landed (crash, Discord
+        error): what the presenter sweeps at start."""
+        return await self._select(
+            f"WHERE NOT ({PENDING_SQL}) AND finished_at >= ? "
+            "AND coalesce(json_extract(meta, '$.delivered'), 0) = 0 ORDER BY id LIMIT ?",
+            [since, limit],
         )
 
     async def reschedule(self, job_ids: Collection[int], at: float) -> None:

@@ -6,7 +6,7 @@ The claim row is the lock: a double click or a second user loses the INSERT and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.cometapi.buttons import ButtonInfo, ButtonKind, classify
 from bot.cometapi.models import Button
@@ -60,6 +60,10 @@ class ActionService:
         await self.check_policy(parent, req)
         if info.kind == ButtonKind.INPAINT and not extra.mask_data_url:
             raise Refused("region.session_gone")  # only the region editor sends a mask
+        if extra.prompt is not None:
+            extra = replace(
+                extra, prompt=await self.jobs.checked_prompt(req.guild_id, extra.prompt)
+            )
         if not await self.db.claims.claim(job_id, index, req.user_id):
             raise Refused("button.claimed")
         remix = extra.remix and info.remixable

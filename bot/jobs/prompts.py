@@ -55,9 +55,14 @@ class ImagineOptions:
     raw: bool = False
 
 
+def _strip_format(text: str) -> str:
+    """Drop invisible format characters (zero-width, bidi marks …: Unicode category Cf)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def normalise(text: str) -> str:
-    """Lower-case, accents and zero-width characters removed: what banned words match on."""
-    text = unicodedata.normalize("NFKD", text.translate(_ZERO_WIDTH))
+    """Lower-case, accents and invisible characters removed: what banned words match on."""
+    text = unicodedata.normalize("NFKD", _strip_format(text.translate(_ZERO_WIDTH)))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
 
@@ -155,7 +160,8 @@ def build_prompt(text: str, options: ImagineOptions) -> str:
 
 def check_prompt(prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT) -> str:
     """The prompt ready to send, or PromptRejected with the first problem found."""
-    prompt = " ".join(prompt.split())
+    # Midjourney reads an em or en dash (phones type them) as "--": so do the checks.
+    prompt = " ".join(re.sub(r"(?<!\S)[\u2014\u2013](?=[a-z])", "--", prompt).split())
     if not prompt or prompt.startswith("--"):
         raise PromptRejected("prompt.empty")
     if len(prompt) > limit:

@@ -16,13 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.cometapi import errors as api
-from bot.cometapi.models import Task
+from bot.cometapi.models import SpeedMode, Task
 from bot.cometapi.retry import submit_outcome_unknown
 from bot.db import Database
 from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
 from bot.jobs import submits
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
+from bot.jobs.prompts import DEFAULT_BANNED, check_prompt
 from bot.jobs.states import PENDING, TERMINAL, job_status_for, may_move, sources_for
 from bot.jobs.submits import Submit
 
@@ -108,6 +109,14 @@ class JobService:
         await self.db.ledger.confirm(job.id)
         return await self._get(job.id)
 
+    async def checked_prompt(self, guild_id: int | None, prompt: str) -> str:
+        """Every prompt a user typed (command, remix, zoom, region) passes the same checks
+        before anything is charged: length, parameters, built-in and guild banned words."""
+        banned = list(DEFAULT_BANNED)
+        if guild_id is not None:
+            banned.extend((await self.db.guilds.get(guild_id)).banned_words)
+        return check_prompt(prompt, banned)
+
     async def launch(self, job: JobRecord, submit: Submit) -> JobRecord:
         """Submit a reserved job once. Raises Refused (refunded) when upstream says no."""
         client = self.clients.client_for(job.meta.get("key_scope"))
@@ -187,7 +196,13 @@ class JobService:
         mask = job.meta.get("modal_mask")
         meta = {k: v for k, v in job.meta.items() if k != "modal_mask"}
         try:
-            await client.modal(job.task_id, prompt=prompt, mask_base64=mask)
+            await client.modal(
+                job.task_id,
+                prompt=prompt,
+                mask_base64=mask,
+                mode=SpeedMode(job.mode),
+                state=str(job.id),
+            )
         except api.CometAPIError as exc:
             if not submit_outcome_unknown(exc):
                 key = "region.expired" if job.meta.get("region") else None
@@ -377,8 +392,11 @@ class JobService:
         await self._emit(EventKind.FAILED, await self._get(job.id))
 
     async def _refund(self, job: JobRecord, reason: str) -> None:
-        """Idempotent: the ledger's unique row refuses a second refund (and sets charge_state)."""
+        """Idempotent: the ledger's unique row refuses a second refund (and sets charge_state).
+        The parent's button is freed too, so a failed Vary/Zoom/Region can be tried again."""
         await self.db.ledger.refund(job.id, reason)
+        if job.parent_id is not None and job.button_index is not None:
+            await self.db.claims.release(job.parent_id, job.button_index)
 
     async def _get(self, job_id: int) -> JobRecord:
         job = await self.db.jobs.get(job_id)

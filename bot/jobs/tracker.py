@@ -134,8 +134,9 @@ class Tracker:
         for job in batch:
             await self.db.jobs.update(job.id, next_poll_at=now + backoff)
             if not job.meta.get("delayed_notice"):
-                fresh = await self.db.jobs.update(job.id, meta={**job.meta, "delayed_notice": True})
-                await self.service.events(JobEvent(EventKind.NOTICE, fresh, "job.delayed"))
+                fresh = await self.db.jobs.merge_meta(job.id, {"delayed_notice": True})
+                if fresh is not None:
+                    await self.service.events(JobEvent(EventKind.NOTICE, fresh, "job.delayed"))
 
     async def _sleep_for(self) -> float:
         nxt = await self.db.jobs.next_poll_at()

@@ -58,6 +58,13 @@ class ClickHandler:
 
     async def on_button(self, interaction: discord.Interaction[MJBot], ref: ButtonRef) -> None:
         try:
+            await self._on_button(interaction, ref)
+        except Exception:  # discord.py would only log it: the user must get an answer
+            log.exception("click on %s failed", ref.custom_id)
+            await tell(interaction, say("internal"))
+
+    async def _on_button(self, interaction: discord.Interaction[MJBot], ref: ButtonRef) -> None:
+        try:
             job, _button, info = await self.bot.actions.button(ref.job_id, ref.index)
             await self.bot.actions.check_policy(job, requester(interaction))
             if info.kind == ButtonKind.INPAINT:
@@ -112,7 +119,11 @@ class ClickHandler:
             log.exception("press of %s failed", ref.custom_id)
             await tell(interaction, say("internal"))
             return
-        await self.post_job_message(child, interaction, reply_to=interaction.message)
+        try:
+            await self.post_job_message(child, interaction, reply_to=interaction.message)
+        except discord.HTTPException as exc:
+            # The job runs and is paid: the presenter posts its result when it ends.
+            log.warning("job %s: could not post its message (%s)", child.id, exc.code)
         await tell(interaction, say("button.working"))
         await self.bot.presenter.refresh(ref.job_id)
 
@@ -145,4 +156,4 @@ class ClickHandler:
         if job is None:
             return
         refused = sorted({*job.meta.get("refused", ()), ref.index})
-        await self.bot.db.jobs.update(job.id, meta={**job.meta, "refused": refused})
+        await self.bot.db.jobs.merge_meta(job.id, {"refused": refused})

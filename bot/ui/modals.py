@@ -23,8 +23,8 @@ TITLES = {"zoom": "Custom Zoom", "remix": "Remix", "describe": "Imagine this pro
 
 
 def valid_zoom(prompt: str) -> bool:
-    match = ZOOM.search(prompt)
-    return match is not None and 1 < float(match.group(1)) <= 2
+    zooms = [float(z) for z in ZOOM.findall(prompt)]
+    return bool(zooms) and all(1 < z <= 2 for z in zooms)
 
 
 class PromptModal(discord.ui.Modal):

@@ -20,6 +20,7 @@ import discord
 
 from bot.cometapi import errors as api
 from bot.db.records import JobRecord, JobStatus
+from bot.imaging.errors import ImageRejected
 from bot.imaging.fit import fit_to_limit
 from bot.jobs.coalesce import ChannelBudget, EditCoalescer
 from bot.jobs.events import EventKind, JobEvent
@@ -40,16 +41,19 @@ class Presenter:
         self.edits = EditCoalescer(self._progress, min_interval=min_interval)
         self.budget = ChannelBudget()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, event: JobEvent) -> None:
         job = event.job
-        if job.message_id is None:
-            return  # the command has not posted the message yet; it renders the state then
         if event.kind in (EventKind.CHANGED, EventKind.NOTICE):
-            self.edits.schedule(job.id)
-        else:
-            self.edits.cancel(job.id)
-            await self.refresh(job.id)
+            if job.message_id is not None:  # else the command renders the state on posting
+                self.edits.schedule(job.id)
+            return
+        # A final render downloads, re-encodes and uploads: never inside the tracker's loop.
+        self.edits.cancel(job.id)
+        task = asyncio.create_task(self.refresh(job.id), name=f"deliver-{job.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def attached(self, rendered: JobRecord) -> None:
         """The job's message was just posted showing `rendered`: catch up on what happened
@@ -62,34 +66,52 @@ class Presenter:
         else:
             self.edits.schedule(job.id)
 
+    async def sweep(self, since: float) -> int:
+        """At start: render every finished job whose final render never landed."""
+        jobs = await self.bot.db.jobs.undelivered(since)
+        for job in jobs:
+            await self.refresh(job.id)
+        return len(jobs)
+
     async def _progress(self, job_id: int) -> None:
         """An intermediate edit: dropped when its channel is at its edit budget."""
         job = await self.bot.db.jobs.get(job_id)
-        if job is None or job.status.is_terminal or not self.budget.allow(job.channel_id):
+        if job is None or job.status.is_terminal or job.message_id is None:
             return
-        await self.refresh(job_id, counted=True)
+        if self.budget.allow(job.channel_id):
+            await self.refresh(job_id, counted=True)
 
     async def close(self) -> None:
         await self.edits.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def refresh(self, job_id: int, *, counted: bool = False) -> None:
-        """Render the job's current state into its message (idempotent)."""
+        """Render the job's current state into its message (idempotent). A finished job is
+        marked delivered only once its render landed, so the start-up sweep retries it."""
         lock = self._locks.setdefault(job_id, asyncio.Lock())
         async with lock:
             job = await self.bot.db.jobs.get(job_id)
-            if job is None or job.message_id is None:
+            if job is None:
                 return
             if not counted:
                 self.budget.record(job.channel_id)
             try:
-                if job.status == JobStatus.SUCCEEDED and job.meta.get("delivered"):
-                    await self._edit(job, view=await self._view(job))  # buttons only
+                if job.status.is_terminal and job.meta.get("delivered"):
+                    if job.status == JobStatus.SUCCEEDED and not job.meta.get("dm"):
+                        await self._edit(job, view=await self._view(job))  # buttons only
                 elif job.status == JobStatus.SUCCEEDED:
                     await self._deliver(job)
-                else:
+                elif job.status.is_terminal:
+                    await self._edit(job, embed=self._embed(job), view=None)
+                    await self.bot.db.jobs.merge_meta(job.id, {"delivered": True})
+                elif job.message_id is not None:
                     await self._edit(job, embed=self._embed(job), view=None)
             except discord.HTTPException as exc:
                 log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
+            except Exception:  # one job's render must not take the others down
+                log.exception("job %s: render failed", job.id)
         if job.status.is_terminal:
             self._locks.pop(job_id, None)
 
@@ -102,11 +124,13 @@ class Presenter:
 
     async def _deliver(self, job: JobRecord) -> None:
         file = await self._result_file(job)
+        if file is None and (job.video_url or job.image_url):
+            return  # the download failed: not delivered, so the next sweep tries again
         embed = job_embed(job, image_url=f"attachment://{file.filename}" if file else None)
+        if file is not None and file.filename.endswith(".mp4"):
+            embed.set_image(url=None)  # a video plays as the attachment itself
         await self._edit(job, embed=embed, view=await self._view(job), file=file)
-        await self.bot.db.jobs.update(
-            job.id, meta={**job.meta, "delivered": True}, result_message_id=job.message_id
-        )
+        await self.bot.db.jobs.merge_meta(job.id, {"delivered": True})
 
     async def _view(self, job: JobRecord) -> discord.ui.View | None:
         pressed = {c.button_index for c in await self.bot.db.claims.for_job(job.id)}
@@ -123,14 +147,22 @@ class Presenter:
             log.warning("job %s: result download failed: %s", job.id, exc)
             return None
         limit = int(job.meta.get("attachment_limit") or DEFAULT_LIMIT)
-        body, ext, _ = await asyncio.to_thread(fit_to_limit, data, limit)
+        try:
+            body, ext, _ = await asyncio.to_thread(fit_to_limit, data, limit)
+        except ImageRejected:
+            if len(data) > limit:  # a video (mp4) too large to attach: not re-encoded here
+                log.warning("job %s: result of %d bytes does not fit", job.id, len(data))
+                return None
+            body, ext = data, "mp4" if job.video_url else "bin"
         return discord.File(io.BytesIO(body), filename=f"mj-{job.id}.{ext}")
 
     async def _edit(self, job: JobRecord, **kwargs: Any) -> None:
         file = kwargs.pop("file", None)
         if file is not None or "embed" in kwargs:  # a full render replaces the attachments
             kwargs["attachments"] = [file] if file else []
-        assert job.message_id is not None
+        if job.message_id is None:
+            await self._post(job, file, **kwargs)
+            return
         if not job.private:
             channel = self.bot.get_partial_messageable(job.channel_id)
             await channel.get_partial_message(job.message_id).edit(
@@ -149,9 +181,26 @@ class Presenter:
                     raise
                 # The token died early: forget it so no later edit retries it (no 50027 loop).
                 await self.bot.db.jobs.update(job.id, interaction_token=None)
-        if job.status.is_terminal:  # the token is gone: the private result goes by DM
-            with contextlib.suppress(discord.HTTPException):
-                user = await self.bot.fetch_user(job.user_id)
-                kwargs.pop("attachments", None)
-                files = [file] if file else []
-                await user.send(files=files, allowed_mentions=NO_PINGS, **kwargs)
+        if job.status.is_terminal and "embed" in kwargs:  # token gone: the result goes by DM
+            await self._dm(job, file, **kwargs)
+
+    async def _post(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
+        """The job lost its message (posting it failed): post a new one, or DM a private one."""
+        if not job.status.is_terminal or "embed" not in kwargs:
+            return
+        kwargs.pop("attachments", None)
+        if job.private:
+            await self._dm(job, file, **kwargs)
+            return
+        channel = self.bot.get_partial_messageable(job.channel_id)
+        files = [file] if file else []
+        message = await channel.send(files=files, allowed_mentions=NO_PINGS, **kwargs)
+        await self.bot.db.jobs.update(job.id, message_id=message.id)
+
+    async def _dm(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
+        kwargs.pop("attachments", None)
+        with contextlib.suppress(discord.HTTPException):
+            user = await self.bot.fetch_user(job.user_id)
+            files = [file] if file else []
+            await user.send(files=files, allowed_mentions=NO_PINGS, **kwargs)
+            await self.bot.db.jobs.merge_meta(job.id, {"dm": True})

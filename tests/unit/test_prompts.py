@@ -66,6 +66,8 @@ def test_bad_options_name_the_parameter(options: ImagineOptions, param: str) -> 
         ("fox --zoom 1", "prompt.bad_param"),
         ("fox --repeat 40", "prompt.repeat"),
         ("fox --r 4", "prompt.repeat"),
+        ("fox \u2014repeat 40", "prompt.repeat"),
+        ("fox \u2013chaos 500", "prompt.bad_param"),
     ],
 )
 def test_prompt_problems_get_one_sentence_key(prompt: str, key: str) -> None:
@@ -81,7 +83,8 @@ def test_raw_params_still_work() -> None:
 
 @pytest.mark.parametrize(
     "prompt",
-    ["some GORE here", "some g\u200bore here", "some gòre", "NÜDE portrait", "g\u00adore"],
+    ["some GORE here", "some g\u200bore here", "some gòre", "NÜDE portrait", "g\u00adore",
+     "g\u200eo\u200fre"],
 )
 def test_banned_words_match_normalised(prompt: str) -> None:
     assert find_banned(prompt, DEFAULT_BANNED) is not None
