@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.app import MJBot
@@ -52,3 +54,24 @@ async def test_17_ten_jobs_in_one_channel_under_the_edit_limit(
     results = [await alice.slash("imagine", prompt=f"boat {i}") for i in range(10)]
     for result in results:
         await result.wait_for_message(final, timeout=40)
+
+
+async def test_13_a_final_render_refused_by_discord_is_posted_after_a_restart(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    async with run_client(make_bot()):
+        sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+        result = await alice.slash("imagine", prompt="a stubborn boat")
+        message = await result.wait_for_message(lambda m: bool(m.embeds))
+        fake_discord.faults.forbidden("*/channels/*/messages/*", "PATCH")  # edits refused
+        (task,) = sim.tasks.values()
+        sim.finish(task.id)
+        await fake_discord.wait_until(
+            lambda: any(r.status == 403 for r in fake_discord.requests), what="a refused edit"
+        )
+        assert not final(fake_discord.message(message.id))
+    fake_discord.faults.clear()
+    async with run_client(make_bot()):
+        await fake_discord.wait_for_edit(message.id, final, timeout=10)
+    assert len(upstream(sim, "/submit/imagine")) == 1

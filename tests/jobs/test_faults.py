@@ -148,12 +148,13 @@ async def test_10_an_unknown_task_does_not_disturb_the_batch(stack: Stack) -> No
 
 async def test_12_forged_hints_change_nothing(stack: Stack) -> None:
     job = await stack.service.imagine(ALICE, "boat", mode="fast")
-    await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED))
+    before = await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED))
+    requests = len(stack.sim.requests)
     assert not await stack.service.hint("1700000000000777", "")  # unknown task
     assert not await stack.service.hint("1700000000000777", str(job.id))  # steal by state
     assert not await stack.service.hint(job.task_id or "", "")  # finished: nothing to do
-    again = await stack.db.jobs.get(job.id)
-    assert again == await stack.db.jobs.get(job.id)
+    assert await stack.db.jobs.get(job.id) == before
+    assert len(stack.sim.requests) == requests  # not even a look-up upstream
 
 
 async def test_22_a_click_from_another_guild_is_refused(stack: Stack) -> None:

@@ -83,6 +83,8 @@ async def test_an_expired_modal_task_refunds_and_says_start_again(
     failed = await stack.wait_job(child.id, is_(JobStatus.FAILED))
     assert failed.charge_state == ChargeState.REFUNDED
     assert failed.meta.get("notice_key") == "region.expired"
+    again = await region.open(job_id, index, ALICE)  # "start Vary Region again" works
+    assert again.id != session.id
 
 
 async def test_only_the_owner_opens_and_links_are_checked(

@@ -119,11 +119,12 @@ async def test_unknown_task_fails_after_some_polls(stack: Stack) -> None:
 
 async def test_polling_survives_5xx_and_tells_once(stack: Stack) -> None:
     stack.sim.faults.inject(
-        Fault(kind="status", match="/mj/task/list-by-condition", status=503, times=3)
+        # More failures than the client retries in one poll: whole rounds fail and back off.
+        Fault(kind="status", match="/mj/task/list-by-condition", status=503, times=8)
     )
     job_id = await imagine(stack)
     await stack.wait_job(job_id, is_(DONE), timeout=20)
-    assert len(stack.events_for(job_id, "notice")) <= 1
+    assert len(stack.events_for(job_id, "notice")) == 1  # "delayed", said once
 
 
 async def test_restart_resumes_without_resubmitting(tmp_path: Path, sim: Simulator) -> None:
@@ -239,3 +240,20 @@ async def test_out_of_order_updates_never_go_backwards(stack: Stack) -> None:
     assert again is not None
     assert again.status == DONE and again.progress == 100
     assert len(stack.events_for(job_id, "finished")) == 1
+
+
+async def test_a_remix_prompt_is_checked_before_anything_is_charged(stack: Stack) -> None:
+    up = await stack.db.jobs.get(await upscaled(stack))
+    assert up is not None
+    index = index_of(up.buttons, "high_variation")
+    actions = len([r for r in stack.sim.requests if r.path.endswith("/submit/action")])
+    for prompt, key in [
+        ("a g\u200bore scene", "prompt.banned"),
+        ("x" * 3000, "prompt.too_long"),
+        ("a boat \u2014repeat 40", "prompt.repeat"),
+    ]:
+        with pytest.raises(Refused) as caught:
+            await stack.actions.press(up.id, index, ALICE, PressInput(prompt=prompt, remix=True))
+        assert caught.value.key == key
+    assert len([r for r in stack.sim.requests if r.path.endswith("/submit/action")]) == actions
+    assert await stack.db.claims.get(up.id, index) is None

@@ -83,8 +83,14 @@ def test_raw_params_still_work() -> None:
 
 @pytest.mark.parametrize(
     "prompt",
-    ["some GORE here", "some g\u200bore here", "some gòre", "NÜDE portrait", "g\u00adore",
-     "g\u200eo\u200fre"],
+    [
+        "some GORE here",
+        "some g\u200bore here",
+        "some gòre",
+        "NÜDE portrait",
+        "g\u00adore",
+        "g\u200eo\u200fre",
+    ],
 )
 def test_banned_words_match_normalised(prompt: str) -> None:
     assert find_banned(prompt, DEFAULT_BANNED) is not None
