@@ -147,6 +147,12 @@ class BadResponse(CometAPIError):
         self.maybe_processed = maybe_processed
 
 
+class UnsafeURL(BadResponse):
+    """A link (or a redirect) to this machine or a private network: refused, never retried."""
+
+    retryable_poll = False
+
+
 class ResponseTooLarge(CometAPIError):
     """A download went above its byte limit and was aborted."""
 

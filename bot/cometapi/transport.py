@@ -7,6 +7,8 @@ Every server-provided text passes through `redact` before it lands in an error.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
 import re
@@ -29,6 +31,7 @@ from bot.cometapi.errors import (
     ResponseTooLarge,
     ServerError,
     UnknownAction,
+    UnsafeURL,
 )
 from bot.cometapi.models import as_int, as_str
 from bot.cometapi.redact import redact, redact_data
@@ -262,6 +265,8 @@ class Transport:
         for _ in range(MAX_REDIRECTS + 1):
             if current.scheme not in ("http", "https") or not current.host:
                 raise BadResponse("download: not an http(s) URL")
+            if origin(current) != self._origin:
+                await refuse_private_host(current.host)
             # Recomputed per hop, so a redirect to another host never carries the key.
             headers = self._headers(current)
             # Identity encoding: a compressed body could inflate far past max_bytes per chunk.
@@ -290,6 +295,20 @@ class Transport:
                 raise BadResponse("download: empty body")
             return content
         raise BadResponse("download: too many redirects")
+
+
+async def refuse_private_host(host: str) -> None:
+    """Result links come from upstream: never let one (or a redirect) reach this machine or
+    its network. Only CometAPI's own origin may be local (the simulator). The check resolves
+    the name, so a public name pointing at a private address is refused too."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError as exc:
+        raise UnsafeURL(f"download: cannot resolve {host}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise UnsafeURL(f"download: {host} is not a public address")
 
 
 async def _read_limited(response: httpx.Response, limit: int, *, strict: bool) -> bytes:

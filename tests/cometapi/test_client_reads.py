@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+import bot.cometapi.transport as transport_module
 from bot.cometapi.client import CometAPIPool
 from bot.cometapi.errors import (
     APIConnectionError,
@@ -126,7 +127,14 @@ async def test_image_seed() -> None:
         assert await client.image_seed("5") is None
 
 
-async def test_download_sends_the_key_only_to_the_base_origin() -> None:
+async def test_download_sends_the_key_only_to_the_base_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def public(host: str) -> None:  # the .test names do not resolve here
+        return None
+
+    monkeypatch.setattr(transport_module, "refuse_private_host", public)
+
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "api.example.test":
             return httpx.Response(302, headers={"Location": "https://cdn.other.test/img.png"})
@@ -214,3 +222,32 @@ async def test_pool_shares_one_connection_pool_across_keys() -> None:
     assert seen == ["Bearer sk-guild-one-key", "Bearer sk-guild-two-key", "Bearer sk-guild-two-key"]
     with pytest.raises(RuntimeError, match="closed"):  # closed with the pool
         await b.list_by_condition(["3"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x.png",
+        "http://10.1.2.3/x.png",
+        "http://[::1]/x.png",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost/x.png",
+    ],
+)
+async def test_download_never_reaches_private_addresses(url: str) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, content=b"secret"))
+    async with rec.client() as client:
+        with pytest.raises(BadResponse):
+            await client.download(url, max_bytes=1000)
+    assert rec.requests == []
+
+
+async def test_a_redirect_to_a_private_address_is_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://192.168.1.1/admin"})
+
+    rec = Recorder(handler)
+    async with rec.client() as client:
+        with pytest.raises(BadResponse):
+            await client.download(f"{BASE}/mj/image/5", max_bytes=1000)
+    assert len(rec.requests) == 1  # the redirect target was never asked
