@@ -216,11 +216,21 @@ class JobsRepository:
             [now, now, limit],
         )
 
-    async def due(self, now: float, limit: int = 100) -> list[JobRecord]:
-        """Pending jobs whose next poll is due, the most overdue first."""
+    async def due(
+        self, now: float, limit: int = 100, *, late_since: float | None = None
+    ) -> list[JobRecord]:
+        """Pending jobs whose next poll is due, the most overdue first; with `late_since`,
+        also jobs timed out since then (a late success is still delivered)."""
+        late = (
+            " OR (status = 'timed_out' AND task_id IS NOT NULL AND finished_at >= ?)"
+            if late_since is not None
+            else ""
+        )
+        params: list[Any] = [] if late_since is None else [late_since]
         return await self._select(
-            f"WHERE {_TRACKED_SQL} AND next_poll_at <= ? ORDER BY next_poll_at, id LIMIT ?",
-            [now, limit],
+            f"WHERE (({_TRACKED_SQL}){late}) AND next_poll_at <= ? "
+            "ORDER BY next_poll_at, id LIMIT ?",
+            [*params, now, limit],
         )
 
     async def merge_meta(self, job_id: int, updates: Mapping[str, Any]) -> JobRecord | None:

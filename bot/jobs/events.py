@@ -49,6 +49,9 @@ class JobConfig:
     poll_young: float = 3.0
     poll_old: float = 15.0
     young_age: float = 90.0
+    # After its deadline a job is refunded but still looked at, slowly, this long: a late
+    # success is delivered (free). The gateway itself fails anything after an hour.
+    late_window: float = 3600.0
     # A task the upstream keeps not knowing is given up after this many polls.
     max_unknown_polls: int = 5
     batch_size: int = 100

@@ -284,6 +284,8 @@ class JobService:
 
     async def unknown(self, job: JobRecord) -> None:
         """The upstream left the task out of a poll; give up after a few such polls."""
+        if job.status == JobStatus.TIMED_OUT:
+            return  # already settled; it simply stops being looked at after the late window
         count = job.unknown_polls + 1
         if count < self.config.max_unknown_polls:
             await self.db.jobs.update(job.id, unknown_polls=count)

@@ -84,7 +84,9 @@ class Tracker:
         await self.service.expire_overdue()
         now = self.clock()
         config = self.service.config
-        due = [j for j in await self.db.jobs.due(now, limit=config.batch_size * 10) if j.task_id]
+        due = await self.db.jobs.due(
+            now, limit=config.batch_size * 10, late_since=now - config.late_window
+        )
         groups: dict[object, list[JobRecord]] = defaultdict(list)
         for job in due:
             groups[job.meta.get("key_scope")].append(job)
