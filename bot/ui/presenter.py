@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = 10 * 1024 * 1024
 MAX_DOWNLOAD = 64 * 1024 * 1024
+MAX_RENDER_RETRIES = 4
 EXPIRED_TOKEN_CODES = (50027, 10015, 10062)  # invalid webhook token, unknown webhook/interaction
 
 
@@ -41,6 +43,8 @@ class Presenter:
         self.edits = EditCoalescer(self._progress, min_interval=min_interval)
         self.budget = ChannelBudget()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._channels: dict[int, asyncio.Lock] = {}
+        self._retries: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, event: JobEvent) -> None:
@@ -51,9 +55,23 @@ class Presenter:
             return
         # A final render downloads, re-encodes and uploads: never inside the tracker's loop.
         self.edits.cancel(job.id)
-        task = asyncio.create_task(self.refresh(job.id), name=f"deliver-{job.id}")
+        self._spawn(self.refresh(job.id), f"deliver-{job.id}")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _retry_later(self, job_id: int) -> None:
+        """A final render Discord refused for now (429 after discord.py's own retries, 5xx):
+        try again a few times with backoff; the start-up sweep is the last resort."""
+        attempt = self._retries.get(job_id, 0) + 1
+        if attempt > MAX_RENDER_RETRIES:
+            self._retries.pop(job_id, None)
+            return
+        self._retries[job_id] = attempt
+        await asyncio.sleep(min(60.0, 2.0 * 2**attempt))  # the backoff itself
+        await self.refresh(job_id)
 
     async def attached(self, rendered: JobRecord) -> None:
         """The job's message was just posted showing `rendered`: catch up on what happened
@@ -97,6 +115,10 @@ class Presenter:
                 return
             if not counted:
                 self.budget.record(job.channel_id)
+            # One render at a time per channel: ten results finishing together queue up
+            # behind Discord's per-channel limit instead of exhausting discord.py's retries.
+            channel_lock = self._channels.setdefault(job.channel_id, asyncio.Lock())
+            await channel_lock.acquire()
             try:
                 if job.status.is_terminal and job.meta.get("delivered"):
                     if job.status == JobStatus.SUCCEEDED and not job.meta.get("dm"):
@@ -110,8 +132,12 @@ class Presenter:
                     await self._edit(job, embed=self._embed(job), view=None)
             except discord.HTTPException as exc:
                 log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
+                if job.status.is_terminal and (exc.status == 429 or exc.status >= 500):
+                    self._spawn(self._retry_later(job.id), f"retry-{job.id}")
             except Exception:  # one job's render must not take the others down
                 log.exception("job %s: render failed", job.id)
+            finally:
+                channel_lock.release()
         if job.status.is_terminal:
             self._locks.pop(job_id, None)
 
