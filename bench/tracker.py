@@ -98,7 +98,8 @@ class Run:
 
     async def sink(self, event: JobEvent) -> None:
         if event.kind in (EventKind.FINISHED, EventKind.FAILED):
-            await self.edits.now(event.job.id, final=True)
+            self.edits.cancel(event.job.id)  # as the Presenter: the final edit goes at once
+            await self._flush(event.job.id)
             self.final_at[event.job.id] = time.time()
             if self.expected and len(self.final_at) >= self.expected:
                 self.all_final.set()

@@ -206,16 +206,10 @@ class QueueFull(SubmitRejected):
 class BannedPrompt(SubmitRejected):
     """24: the prompt contains a banned word (`word`, when the proxy names it)."""
 
-    def __init__(
-        self,
-        code: int,
-        description: str = "",
-        properties: Mapping[str, Any] | None = None,
-        task_id: str | None = None,
-    ) -> None:
-        super().__init__(code, description, properties, task_id)
+    @property
+    def word(self) -> str | None:
         word = self.properties.get("bannedWord")
-        self.word: str | None = word if isinstance(word, str) and word else None
+        return word if isinstance(word, str) and word else None
 
 
 class TaskNotFound(SubmitRejected):

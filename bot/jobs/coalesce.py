@@ -1,8 +1,8 @@
 """Coalescing of message edits: at most one edit per `min_interval` per job message.
 
-A burst of progress events becomes one edit that reads the newest state when it runs; a final
-edit is never dropped and cancels the waiting one. Discord-free, so the benchmark measures the
-same policy the Presenter uses.
+A burst of progress events becomes one edit that reads the newest state when it runs. A final
+edit is never dropped: the caller cancels the waiting one and renders at once. Discord-free, so
+the benchmark measures the same policy the Presenter uses.
 """
 
 from __future__ import annotations
@@ -34,16 +34,6 @@ class EditCoalescer:
             return  # the waiting edit will read the newest state
         wait = max(0.0, self._last.get(key, float("-inf")) + self.min_interval - self.clock())
         self._pending[key] = asyncio.create_task(self._later(key, wait))
-
-    async def now(self, key: int, *, final: bool = False) -> None:
-        """Edit at once (a final state): the waiting intermediate edit is dropped."""
-        self.cancel(key)
-        self._last[key] = self.clock()
-        try:
-            await self.flush(key)
-        finally:
-            if final:
-                self._last.pop(key, None)
 
     def cancel(self, key: int) -> None:
         task = self._pending.pop(key, None)

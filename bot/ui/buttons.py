@@ -9,7 +9,7 @@ import discord
 
 from bot.cometapi.buttons import ButtonInfo
 from bot.cometapi.models import Button
-from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, ButtonRef
+from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, ButtonRef, parse_button
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -58,7 +58,8 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_
         match: re.Match[str],
         /,
     ) -> JobButton:
-        ref = ButtonRef(int(match["job"]), int(match["index"]))
+        ref = parse_button(match.string)
+        assert ref is not None  # the template and the parser are the same pattern
         return cls(ref, item if isinstance(item, discord.ui.Button) else None)
 
     async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]

@@ -1,7 +1,6 @@
 """The one custom_id scheme. Only ids travel in a custom_id; the state is in the database.
 
     mj:v1:b:<job_id>:<button_index>     a button CometAPI returned for a job
-    mj:v1:m:<kind>:<job_id>:<index>     a modal opened from such a button
     mj:v1:r:<session_id>:<op>           a Vary (Region) editor control (ops: REGION_OPS)
 
 Custom ids come from the client: parse them strictly (anchored patterns, bounded numbers).
@@ -14,7 +13,6 @@ from dataclasses import dataclass
 
 _INDEX = r"(?P<index>1?[0-9]|2[0-4])"  # 0..24: at most 25 buttons on a message
 BUTTON_TEMPLATE = r"mj:v1:b:(?P<job>[1-9][0-9]{0,17}):" + _INDEX
-MODAL_TEMPLATE = r"mj:v1:m:(?P<kind>[a-z]{1,12}):(?P<job>[1-9][0-9]{0,17}):" + _INDEX
 _SESSION = r"(?P<session>[1-9][0-9]{0,17})"
 # Chooser (paint, upload), editor (cells c0..c24, invert, clear, grow, shrink, go), upload
 # confirmation (ok, no); "pre" is the preset select.
@@ -27,7 +25,6 @@ _ANY_REGION = rf"mj:v1:r:[1-9][0-9]{{0,17}}:(?:{REGION_OPS}|pre)\Z"
 EPHEMERAL_PREFIX = "mjx:"
 EXPIRED_TEMPLATE = rf"(?!{BUTTON_TEMPLATE}\Z)(?!{_ANY_REGION})(?!{EPHEMERAL_PREFIX})(?s:.{{1,100}})"
 _BUTTON = re.compile(BUTTON_TEMPLATE + r"\Z")
-_MODAL = re.compile(MODAL_TEMPLATE + r"\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +35,6 @@ class ButtonRef:
     @property
     def custom_id(self) -> str:
         return f"mj:v1:b:{self.job_id}:{self.index}"
-
-
-@dataclass(frozen=True, slots=True)
-class ModalRef:
-    kind: str
-    job_id: int
-    index: int
-
-    @property
-    def custom_id(self) -> str:
-        return f"mj:v1:m:{self.kind}:{self.job_id}:{self.index}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +52,3 @@ def parse_button(custom_id: str) -> ButtonRef | None:
     if not match:
         return None
     return ButtonRef(int(match["job"]), int(match["index"]))
-
-
-def parse_modal(custom_id: str) -> ModalRef | None:
-    match = _MODAL.match(custom_id)
-    if not match:
-        return None
-    return ModalRef(match["kind"], int(match["job"]), int(match["index"]))

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, ButtonRef, parse_button, parse_modal
+from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, ButtonRef, parse_button
 from bot.ui.layout import layout_rows
 
 
@@ -40,11 +40,6 @@ def test_bad_button_ids_are_refused_and_get_the_expired_answer(custom_id: str) -
 
 def test_in_memory_components_are_left_alone() -> None:
     assert not re.fullmatch(EXPIRED_TEMPLATE, "mjx:m:zoom:1:2:abc")
-
-
-def test_modal_ids() -> None:
-    assert parse_modal("mj:v1:m:zoom:5:3") is not None
-    assert parse_modal("mj:v1:m:ZOOM:5:3") is None
 
 
 def test_grid_layout_matches_midjourney() -> None:
