@@ -295,4 +295,7 @@ class RegionSession:
     created_at: float
     expires_at: float
     used_at: float | None
-    child_job_id: int | None
+    child_job_id: int | None  # informational: nothing reads it back once the job exists
+    # Whether the opener was a moderator (as Discord said when the session was opened); the
+    # web editor presses the button with these rights, since it has no Discord member.
+    is_moderator: bool = False

@@ -1,4 +1,8 @@
-"""Vary (Region) sessions: the selection and prompt of an open region editor."""
+"""Vary (Region) sessions: the selection and prompt of an open region editor.
+
+A session lives 15 minutes and is used at most once; `prune` removes the old ones (and the
+staged mask PNGs of every closed one), so the table does not grow with the bot's age.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,14 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "id, job_id, button_index, user_id, guild_id, channel_id, selection, prompt, web_nonce, "
-    "created_at, expires_at, used_at, child_job_id"
+    "created_at, expires_at, used_at, child_job_id, is_moderator"
 )
 
 
 def _decode(row: sqlite3.Row) -> RegionSession:
-    return RegionSession(**{key: row[key] for key in row.keys()})  # noqa: SIM118
+    values = {key: row[key] for key in row.keys()}  # noqa: SIM118
+    values["is_moderator"] = bool(values["is_moderator"])
+    return RegionSession(**values)
 
 
 class RegionsRepository:
@@ -34,14 +40,15 @@ class RegionsRepository:
         channel_id: int,
         prompt: str,
         lifetime: float,
+        is_moderator: bool = False,
     ) -> RegionSession:
         now = self._db.now()
         async with self._db._write() as conn:
             rows = list(
                 await conn.execute_fetchall(
                     "INSERT INTO region_sessions (job_id, button_index, user_id, guild_id, "
-                    "channel_id, prompt, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    f"RETURNING {_COLUMNS}",
+                    "channel_id, prompt, created_at, expires_at, is_moderator) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                     [
                         job_id,
                         button_index,
@@ -51,6 +58,7 @@ class RegionsRepository:
                         prompt,
                         now,
                         now + lifetime,
+                        int(is_moderator),
                     ],
                 )
             )
@@ -107,6 +115,32 @@ class RegionsRepository:
 
     async def set_child(self, session_id: int, child_job_id: int) -> None:
         await self._set(session_id, "child_job_id = ?", [child_job_id])
+
+    async def prune(self, before: float, *, now: float | None = None) -> int:
+        """Delete the sessions that expired or were used before `before`, and drop the staged
+        mask of every session used or expired by `now` (default: the database clock); the
+        number of sessions deleted.
+
+        Nothing needs a closed session: `RegionService.session` refuses used and expired
+        ones, the child job was posted when it was submitted and is tracked by its own row,
+        and `child_job_id` is informational only. So rows are kept only as recent history
+        (`before` is the caller's choice), while the mask PNGs, the bulk of a row, go at once.
+        """
+        now = self._db.now() if now is None else now
+        async with self._db._write() as conn:
+            deleted = list(
+                await conn.execute_fetchall(
+                    "DELETE FROM region_sessions WHERE expires_at < ? "
+                    "OR (used_at IS NOT NULL AND used_at < ?) RETURNING id",
+                    [before, before],
+                )
+            )
+            await conn.execute(
+                "UPDATE region_sessions SET staged_mask = NULL WHERE staged_mask IS NOT NULL "
+                "AND (used_at IS NOT NULL OR expires_at < ?)",
+                [now],
+            )
+        return len(deleted)
 
     async def _set(
         self, session_id: int, clause: str, params: list[object]

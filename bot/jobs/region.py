@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import io
 import logging
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -43,6 +44,12 @@ LIFETIME = 15 * 60.0
 MAX_SOURCE = 64 * 1024 * 1024
 MAX_UPLOAD = 16 * 1024 * 1024  # a painted copy of a 2048 px upscale is well under this
 OnChild = Callable[[JobRecord, RegionSession], Awaitable[None]]
+# A link's token: "<session>.<user>.<expires>.<nonce>.<signature>", ids in ASCII digits, nonce
+# and signature URL-safe base64. Anything else (non-ASCII, "²", 30 digits, 8 KiB) is forged.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,160}")
+_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**63 - 1  # SQLite's INTEGER
+HISTORY = 24 * 3600.0  # how long used and expired sessions are kept (see RegionsRepository.prune)
 
 
 class RegionService:
@@ -80,6 +87,9 @@ class RegionService:
             channel_id=req.channel_id,
             prompt=job.final_prompt or job.prompt,
             lifetime=LIFETIME,
+            # The web editor has no Discord member to ask, so it acts with the rights the
+            # opener had here (a moderator may open Vary (Region) on a member's job).
+            is_moderator=req.is_moderator,
         )
 
     async def session(self, session_id: int, user_id: int) -> tuple[RegionSession, JobRecord]:
@@ -216,25 +226,48 @@ class RegionService:
     async def verify(self, token: str) -> tuple[RegionSession, str]:
         """The session a link names and its nonce; Refused for a forged, expired, reused
         or superseded link."""
+        if not _TOKEN.fullmatch(token):
+            raise Refused("region.link_bad")
         parts = token.split(".")
         if len(parts) != 5 or not all(parts):
             raise Refused("region.link_bad")
         body, signature = ".".join(parts[:4]), parts[4]
-        if not hmac.compare_digest(signature, self._sign(body)):
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             raise Refused("region.link_bad")
-        session_id, user_id, expires, nonce = parts[:4]
-        if not (session_id.isdigit() and user_id.isdigit() and expires.isdigit()):
+        session_id, user_id, expires = (_id(part) for part in parts[:3])
+        nonce = parts[3]
+        if session_id is None or user_id is None or expires is None:
             raise Refused("region.link_bad")
-        if int(expires) < self.clock():
+        if expires < self.clock():
             raise Refused("region.session_gone")
-        session, _ = await self.session(int(session_id), int(user_id))
+        session, _ = await self.session(session_id, user_id)
         if session.web_nonce != nonce:
             raise Refused("region.session_gone")
         return session, nonce
 
+    # -- housekeeping -------------------------------------------------------------------
+
+    async def prune(self, keep: float = HISTORY) -> int:
+        """Delete sessions used or expired more than `keep` seconds ago and drop the staged
+        mask of every used or expired one; the number of sessions deleted. For the bot to
+        call periodically (hourly is plenty)."""
+        now = self.clock()
+        removed = await self.db.regions.prune(now - keep, now=now)
+        if removed:
+            log.info("pruned %d old Vary (Region) sessions", removed)
+        return removed
+
     def _sign(self, body: str) -> str:
         digest = hmac.new(self.secret, body.encode(), hashlib.sha256).digest()[:18]
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _id(text: str) -> int | None:
+    """An id in ASCII digits that fits SQLite's INTEGER ("²".isdigit() is True), or None."""
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def _png(mask: Image.Image) -> bytes:

@@ -16,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import html
 import io
-import json
 import logging
 from collections import OrderedDict
 from pathlib import Path
 from string import Template
-from typing import Any
 
 from aiohttp import web
 from PIL import Image
@@ -32,6 +30,7 @@ from bot.imaging import MaskRejected, decode_mask_data_url
 from bot.jobs.events import Requester
 from bot.jobs.region import RegionService
 from bot.messages import say
+from bot.web.guard import BadBody, json_object, read_capped, storable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "editor"
 STATIC = {"editor.js": "text/javascript", "editor.css": "text/css"}
 MAX_SUBMIT = 8 * 1024 * 1024
 MAX_PROMPT = 6000
+ENCODED_CACHE = 8  # WebP copies kept for page reloads (a few hundred KiB each)
 
 # No inline script or style anywhere, so the policy can forbid both; blob:/data: are for the
 # canvas export only. frame-ancestors stops the editor being framed to steal clicks.
@@ -124,17 +124,24 @@ class RegionPage:
         try:
             # The link first: a stranger gets nothing read or decoded.
             session, nonce = await self.region.verify(request.match_info["token"])
-            raw = await _read_capped(request, MAX_SUBMIT)
+            raw = await read_capped(request, MAX_SUBMIT)
             if raw is None:
                 return _error("mask.not_an_image", 413)
             body = _parse(raw)
             if body is None:
                 return _error("internal", 400)
             mask = await asyncio.to_thread(decode_mask_data_url, body[0])
+            # Who may press is what Discord said when the session was opened: nothing in the
+            # web request (body, query, headers) can claim more.
             req = Requester(
-                user_id=session.user_id, channel_id=session.channel_id, guild_id=session.guild_id
+                user_id=session.user_id,
+                channel_id=session.channel_id,
+                guild_id=session.guild_id,
+                is_moderator=session.is_moderator,
             )
             child = await self.region.submit(session.id, req, mask, body[1], nonce=nonce)
+        except BadBody:
+            return _error("internal", 400)
         except Exception as exc:
             return _error(*_failure(exc))
         log.info("region session %d submitted from the web: job %d", session.id, child.id)
@@ -155,7 +162,7 @@ class RegionPage:
 
         data = await asyncio.to_thread(webp)
         self._encoded[job_id] = data
-        while len(self._encoded) > 8:
+        while len(self._encoded) > ENCODED_CACHE:
             self._encoded.popitem(last=False)
         return data
 
@@ -191,26 +198,12 @@ def _error(key: str, status: int, fields: dict[str, object] | None = None) -> we
 
 
 def _parse(raw: bytes) -> tuple[str, str] | None:
-    try:
-        body: Any = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
+    body = json_object(raw)
+    if body is None:
         return None
     mask, prompt = body.get("mask"), body.get("prompt", "")
     if not isinstance(mask, str) or not isinstance(prompt, str) or len(prompt) > MAX_PROMPT:
         return None
-    return mask, prompt
-
-
-async def _read_capped(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None past `limit` bytes (read from the stream: the app-wide cap is the
-    webhook's much smaller one)."""
-    if request.content_length is not None and request.content_length > limit:
+    if not storable(mask) or not storable(prompt):  # a lone surrogate could not be stored
         return None
-    data = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        data += chunk
-        if len(data) > limit:
-            return None
-    return bytes(data)
+    return mask, prompt

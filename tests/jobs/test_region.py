@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import pytest
 from PIL import Image
 
 from bot.db.records import ChargeState, JobStatus
 from bot.errors import Refused
 from bot.imaging import Selection
-from bot.jobs.region import RegionService
+from bot.jobs.region import HISTORY, LIFETIME, RegionService
 from bot.sim import Fault
 from tests.jobs.conftest import ALICE, BOB, Stack, is_
 
@@ -111,3 +114,37 @@ async def test_only_the_owner_opens_and_links_are_checked(
     with pytest.raises(Refused):
         await region.verify(newer.rsplit("/", 1)[1])
     assert nonce
+
+
+async def test_prune_keeps_a_day_of_history_and_drops_masks_at_once(
+    stack: Stack, region: RegionService
+) -> None:
+    job_id, index = await upscaled(stack)
+    opened = time.time()
+    session = await region.open(job_id, index, ALICE)
+    await stack.db.regions.stage_mask(session.id, b"\x89PNG" + bytes(5000), "a boat")
+    assert await region.prune() == 0  # open: kept, mask and all
+    assert await stack.db.regions.staged_mask(session.id) is not None
+    region.clock = lambda: opened + LIFETIME + 60  # closed unconfirmed: the mask goes
+    assert await region.prune() == 0
+    assert await stack.db.regions.staged_mask(session.id) is None
+    assert await stack.db.regions.get(session.id) is not None
+    region.clock = lambda: opened + LIFETIME + HISTORY - 60  # still within a day
+    assert await region.prune() == 0
+    region.clock = lambda: opened + LIFETIME + HISTORY + 60
+    assert await region.prune() == 1
+    assert await stack.db.regions.get(session.id) is None
+    assert HISTORY == 24 * 3600
+
+
+async def test_the_source_image_cache_stays_bounded(stack: Stack, region: RegionService) -> None:
+    job_id, _ = await upscaled(stack)
+    job = await stack.db.jobs.get(job_id)
+    assert job is not None
+    downloads = len(stack.sim.requests)
+    ids = [job_id + 1000 + k for k in range(3 * region._cache_size)]
+    for other in ids:  # as many different jobs as three caches hold
+        await region.source(replace(job, id=other))
+    assert list(region._images) == ids[-region._cache_size :]
+    await region.source(replace(job, id=ids[-1]))  # a hit: no download
+    assert len(stack.sim.requests) - downloads == len(ids)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from bot.db.records import JobStatus
 from bot.messages import say
-from bot.web.region_page import MAX_SUBMIT
+from bot.web.region_page import ENCODED_CACHE, MAX_SUBMIT
 from tests.jobs.conftest import ALICE, BOB, is_
 from tests.web.conftest import Web
 
@@ -181,3 +181,13 @@ async def test_malformed_requests_are_refused_unread(web: Web) -> None:
             assert (await resp.json())["error"] == say("mask.not_an_image")
     assert web.modal_requests() == 0
     assert (await get(link))[0] == 200
+
+
+async def test_the_encoded_image_cache_stays_bounded(web: Web) -> None:
+    page = web.server.region_page
+    assert page is not None
+    first = await page._encode(1, Image.new("RGB", (64, 64), "red"))
+    for job_id in range(2, 3 * ENCODED_CACHE + 2):  # as many jobs' images as three caches
+        await page._encode(job_id, Image.new("RGB", (64, 64), "blue"))
+    assert list(page._encoded) == list(range(2 * ENCODED_CACHE + 2, 3 * ENCODED_CACHE + 2))
+    assert await page._encode(1, Image.new("RGB", (64, 64), "green")) != first  # re-encoded
