@@ -28,10 +28,11 @@ class FaultRule:
     scope: str = "user"
     bucket: str = "fake-bucket"
     delay: float = 0.0
+    after: bool = False  # answer with the error after the request was processed
     hits: int = 0
 
-    def matches(self, method: str, path: str) -> bool:
-        if self.times is not None and self.hits >= self.times:
+    def matches(self, method: str, path: str, *, after: bool = False) -> bool:
+        if self.after != after or (self.times is not None and self.hits >= self.times):
             return False
         if self.method != "*" and self.method.upper() != method.upper():
             return False
@@ -123,11 +124,23 @@ class Faults:
         )
 
     def server_error(
-        self, path: str = "*", method: str = "*", *, status: int = 500, times: int | None = 1
+        self,
+        path: str = "*",
+        method: str = "*",
+        *,
+        status: int = 500,
+        times: int | None = 1,
+        after: bool = False,
     ) -> FaultRule:
-        """5xx (discord.py retries 500/502/504/524 after 1 s, 3 s, …)."""
+        """5xx (discord.py retries 500/502/504/524 after 1 s, 3 s, …, even a POST).
+
+        ``after=True``: the request is processed normally (the message really is created or
+        edited) and only then is its 2xx answer replaced by the 5xx; an error answer (4xx) is
+        left alone and does not use the rule up."""
         return self.add(
-            FaultRule("status", path, method, times, status=status, message="Server Error")
+            FaultRule(
+                "status", path, method, times, status=status, message="Server Error", after=after
+            )
         )
 
     def slow(
@@ -182,6 +195,14 @@ class Faults:
             if rule.kind == "forbidden":
                 return ApiError(403, rule.code, rule.message)
             return ApiError(rule.status, 0, rule.message or f"{rule.status}: Server Error")
+        return None
+
+    def after(self, method: str, path: str) -> ApiError | None:
+        """The 5xx that replaces a successful answer (rules made with ``after=True``)."""
+        for rule in self.rules:
+            if rule.matches(method, path, after=True):
+                rule.hits += 1
+                return ApiError(rule.status, 0, rule.message or f"{rule.status}: Server Error")
         return None
 
     def take_edit(

@@ -11,6 +11,7 @@ import asyncio
 import json
 import secrets
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,31 @@ if TYPE_CHECKING:
 
 GUILDS = 1 << 0
 GUILD_MEMBERS = 1 << 1
+GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
 GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGES = 1 << 12
 DIRECT_MESSAGE_REACTIONS = 1 << 13
 MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+_INTENT_NAMES = {
+    "members": GUILD_MEMBERS,
+    "guild_members": GUILD_MEMBERS,
+    "presences": GUILD_PRESENCES,
+    "guild_presences": GUILD_PRESENCES,
+    "message_content": MESSAGE_CONTENT,
+}
+
+
+def intent_bits(value: int | Iterable[int | str]) -> int:
+    """A bitmask from a bitmask, or from an iterable of bits and names ("message_content")."""
+    if isinstance(value, int):
+        return value
+    bits = 0
+    for item in value:
+        bits |= item if isinstance(item, int) else _INTENT_NAMES[item.lower()]
+    return bits
+
 
 EVENT_INTENTS = {
     "MESSAGE_CREATE": (GUILD_MESSAGES, DIRECT_MESSAGES),
@@ -123,6 +144,9 @@ class Gateway:
         if data.get("token") != self.fake.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return None
+        if data.get("intents", 0) & PRIVILEGED_INTENTS & ~self.fake.privileged_intents:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         self.identify_count += 1
         shard = tuple(data.get("shard") or (0, 1))
         session = GatewaySession(secrets.token_hex(16), data.get("intents", 0), shard)
@@ -169,7 +193,7 @@ class Gateway:
             await session.ws.close(code=4000)
         session.ws, session.compressor = ws, compressor
         last = data.get("seq") or 0
-        for payload in [p for p in session.sent if p["s"] > last]:
+        for payload in session.sent[last:]:  # sent[i] has "s" == i + 1
             await self._raw_send(ws, compressor, payload, session)
         await self._send_event(session, "RESUMED", {"_trace": ["fake-discord"]})
         self.fake.notify()

@@ -65,6 +65,7 @@ class InteractionRecord:
     callback_type: int | None = None
     callback_body: dict[str, Any] | None = None
     callback_delay: float | None = None
+    dispatched_at: float | None = None  # time.monotonic() when INTERACTION_CREATE went out
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     modal: FakeModal | None = None

@@ -87,6 +87,9 @@ class FakeMessage:
         self.deleted = False
         self.thread_id: int | None = None
         self.nonce: str | None = None
+        self.allowed_mentions: dict[str, Any] | None = None
+        self.pings: set[str] = set()
+        self.all_pings: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<FakeMessage id={self.id} channel={self.channel_id} text={self.text[:60]!r}>"

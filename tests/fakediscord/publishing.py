@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .attachments import StoredAttachment, Upload
 from .errors import MISSING_PERMISSIONS, ApiError
+from .mentions import compute_pings, mention_fields
 from .messages import FakeMessage, apply_payload
 from .model import PUBLIC_THREAD, ChannelRecord, UserRecord
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from .clock import FakeClock
     from .gateway import Gateway
     from .interactions import InteractionRecord
+    from .stats import Counters
     from .world import World
 
 
@@ -22,6 +24,7 @@ class Publishing:
     world: World
     gateway: Gateway
     clock: FakeClock
+    counters: Counters
 
     def notify(self) -> None:
         raise NotImplementedError
@@ -37,7 +40,10 @@ class Publishing:
         return guild.to_json(channels, bot_id=self.world.bot.id)
 
     def message_json(self, message: FakeMessage) -> dict[str, Any]:
-        return message.to_json(self.world.attachments, bot_id=self.world.bot.id)
+        data = message.to_json(self.world.attachments, bot_id=self.world.bot.id)
+        if message.pings:
+            data.update(mention_fields(message.pings, self.world, message.guild_id))
+        return data
 
     def event_message_json(self, message: FakeMessage) -> dict[str, Any]:
         data = self.message_json(message)
@@ -90,11 +96,36 @@ class Publishing:
             attachment_url=store.url,
             creating=creating,
         )
+        allowed = payload.get("allowed_mentions")
+        message.allowed_mentions = allowed if isinstance(allowed, dict) else None
+        if creating or "content" in payload or "allowed_mentions" in payload:
+            # Discord re-parses mentions whenever the content is sent, with that request's
+            # allowed_mentions (they are not persisted: an edit without them parses everything).
+            self.update_pings(message)
         if not creating:
             message.edited_timestamp = self.clock.time()
+            self.counters.edited(message, message.edited_timestamp)
+        self.world.touch(message)
+
+    def update_pings(self, message: FakeMessage) -> None:
+        """Who the content pings now, under the message's latest ``allowed_mentions``."""
+        replied = None
+        reference = message.message_reference or {}
+        if reference.get("message_id"):
+            target = self.world.messages.get(int(reference["message_id"]))
+            replied = target.author.id if target is not None else None
+        message.pings = compute_pings(
+            message.content,
+            message.allowed_mentions,
+            author_id=message.author.id,
+            replied_author_id=replied,
+        )
+        message.all_pings |= message.pings
 
     async def publish(self, message: FakeMessage) -> None:
         self.world.register_message(message)
+        if message.author.id == self.world.bot.id:
+            self.counters.created += 1
         self.notify()
         if not message.ephemeral:
             await self.gateway.dispatch(
@@ -102,6 +133,7 @@ class Publishing:
             )
 
     async def publish_edit(self, message: FakeMessage) -> None:
+        self.world.touch(message)
         self.notify()
         if not message.ephemeral:
             await self.gateway.dispatch(
@@ -110,6 +142,7 @@ class Publishing:
 
     async def publish_delete(self, message: FakeMessage) -> None:
         message.deleted = True
+        self.world.touch(message)
         self.notify()
         if not message.ephemeral:
             data = {"id": str(message.id), "channel_id": str(message.channel_id)}
@@ -127,6 +160,7 @@ class Publishing:
             users.append(user.id)
         else:
             users.remove(user.id)
+        self.world.touch(message)
         self.notify()
         name, _, emoji_id = emoji.partition(":")
         data: dict[str, Any] = {

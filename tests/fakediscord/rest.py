@@ -95,6 +95,12 @@ class Router:
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
         self.routes.append(Route(method, re.compile(f"^{regex}$"), template, handler, auth))
 
+    def template(self, method: str, path: str) -> str | None:
+        try:
+            return self.match(method, path)[0].template
+        except ApiError:
+            return None
+
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed = False
         for route in self.routes:
@@ -157,39 +163,40 @@ class RestServer:
 
     async def handle(self, request: web.Request) -> web.Response:
         fake = self.fake
+        method = request.method
         path = "/" + request.match_info["tail"]
         body: Any = None
         uploads: list[Upload] = []
+        template: str | None = None
         try:
-            fault = await fake.faults.before(request.method, path)
+            fault = await fake.faults.before(method, path)
             if fault is not None:
+                template = self.router.template(method, path)
                 raise fault
-            route, params = self.router.match(request.method, path)
+            route, params = self.router.match(method, path)
+            template = route.template
             if route.auth and request.headers.get("Authorization") != f"Bot {fake.token}":
                 raise ApiError(401, 0, "401: Unauthorized")
             body, uploads, multipart = await parse_body(request)
-            req = Req(
-                request.method,
-                path,
-                params,
-                request.query,
-                request.headers,
-                body,
-                uploads,
-                multipart,
+            reply = await route.handler(
+                Req(method, path, params, request.query, request.headers, body, uploads, multipart)
             )
-            reply = await route.handler(req)
+            if 200 <= reply.status < 300:
+                late = fake.faults.after(method, path)
+                if late is not None:
+                    reply = Reply(late.status, late.body(), late.headers)
         except ApiError as error:
             if isinstance(error, UnsupportedRoute) or error.status == 405:
                 fake.violate(
                     "fake-unsupported",
                     path,
                     "the fake Discord does not implement this route; add it in tests/fakediscord",
-                    f"{request.method} {path}",
+                    f"{method} {path}",
                 )
             reply = Reply(error.status, error.body(), error.headers)
+        fake.counters.request(method, template, reply.status)
         fake.requests.append(
-            RequestRecord(request.method, path, reply.status, body, [u.filename for u in uploads])
+            RequestRecord(method, path, reply.status, body, [u.filename for u in uploads])
         )
         fake.notify()
         return json_response(reply.status, reply.body, reply.headers)

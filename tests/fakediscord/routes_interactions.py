@@ -76,6 +76,7 @@ def install(fake: FakeDiscord) -> None:
             raise
         record.callback_type, record.callback_body = kind, body
         record.callback_delay = fake.clock.monotonic() - record.created
+        fake.counters.answered(record)
         await _accept(fake, req, record, kind, body.get("data") or {})
         fake.notify()
         if not req.flag("with_response"):
@@ -252,8 +253,10 @@ def _install_webhook(fake: FakeDiscord) -> None:
         )
         fake.check(req, problems)
         original = world.messages.get(record.original_id or 0)
-        if record.callback_type == 5 and original is not None and original.loading:
-            # The first follow-up after a "thinking" defer replaces the loading message.
+        deferred = record.callback_type == 5 and original is not None and not original.deleted
+        if deferred and original is not None and original.loading:
+            # The first follow-up after a "thinking" defer replaces the loading message (once
+            # that was deleted, a follow-up is a message of its own).
             fake.apply(original, body, req.uploads, creating=False)
             await fake.publish_edit(original)
             message = original

@@ -47,19 +47,10 @@ def install(fake: FakeDiscord) -> None:
     async def list_messages(req: Req) -> Reply:
         found = channel(req)
         fake.require_bot_permission(found, READ_MESSAGE_HISTORY)
-        history = [m for m in world.channel_history(found.id) if not m.ephemeral]
         limit = max(1, min(100, int(req.query.get("limit", "50"))))
-        if "before" in req.query:
-            history = [m for m in history if m.id < int(req.query["before"])]
-        if "after" in req.query:
-            history = [m for m in history if m.id > int(req.query["after"])][:limit]
-        if "around" in req.query:
-            pivot = int(req.query["around"])
-            older = [m for m in history if m.id <= pivot][-(limit // 2 + 1) :]
-            newer = [m for m in history if m.id > pivot][: limit - len(older)]
-            history = older + newer
-        newest_first = list(reversed(history))[:limit]
-        return Reply(body=[fake.message_json(m) for m in newest_first])
+        cursors = {k: int(req.query[k]) for k in ("before", "after", "around") if k in req.query}
+        page = world.history_page(found.id, limit, **cursors)
+        return Reply(body=[fake.message_json(m) for m in page])
 
     async def get_message(req: Req) -> Reply:
         found = channel(req)
@@ -81,6 +72,16 @@ def install(fake: FakeDiscord) -> None:
         keys = ("content", "embeds", "components", "sticker_ids", "poll")
         if not req.uploads and not any(body.get(k) for k in keys):
             fake.check(req, [fake.problem("content", "Cannot send an empty message", "empty")])
+        nonce = str(body["nonce"]) if body.get("nonce") is not None else None
+        enforced = nonce if body.get("enforce_nonce") is True else None
+        if enforced is not None:
+            earlier = world.nonces.find(world.bot.id, enforced, fake.clock.monotonic())
+            if earlier is not None:
+                fake.counters.nonce_reused += 1
+                first = world.messages[earlier]
+                if first.deleted:  # discord.py: "NotFound: ... explicitly deleted shortly earlier"
+                    raise not_found(UNKNOWN_MESSAGE, "Message")
+                return Reply(body=fake.message_json(first))
         message = fake.new_message(found, world.bot)
         reference = body.get("message_reference")
         if reference and reference.get("message_id"):
@@ -91,9 +92,10 @@ def install(fake: FakeDiscord) -> None:
                 "channel_id": str(reference.get("channel_id") or found.id),
                 **({"guild_id": str(found.guild_id)} if found.guild_id else {}),
             }
-        if body.get("nonce") is not None:
-            message.nonce = str(body["nonce"])
+        message.nonce = nonce
         fake.apply(message, body, req.uploads, creating=True)
+        if enforced is not None:
+            world.nonces.remember(world.bot.id, enforced, message.id, fake.clock.monotonic())
         await fake.publish(message)
         return Reply(body=fake.message_json(message))
 
@@ -186,6 +188,7 @@ def _install_threads(fake: FakeDiscord, channel, message_in) -> None:  # type: i
             raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = await fake.create_thread(parent, body, PUBLIC_THREAD, thread_id=message.id)
         message.thread_id = thread.id
+        world.touch(message)
         return Reply(201, thread.to_json())
 
     async def standalone(req: Req) -> Reply:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -21,18 +21,20 @@ from .attachments import StoredAttachment, Upload
 from .clock import FakeClock
 from .errors import Problem, Violation, form_body_error
 from .faults import Faults
-from .gateway import Gateway
+from .gateway import PRIVILEGED_INTENTS, Gateway, intent_bits
 from .interactions import InteractionRecord, InteractionResult, new_record
 from .limits import check_message
+from .mentions import check_allowed_mentions
 from .messages import FakeMessage
 from .model import BOT_PERMISSIONS, ChannelRecord, GuildRecord, UserRecord
 from .publishing import Publishing
 from .rest import API_PREFIX, RequestRecord, RestServer
 from .spec import validate
+from .stats import Counters
 from .user import FakeUser
+from .waiting import Waiting
 from .world import World
 
-T = TypeVar("T")
 MiB = 1024 * 1024
 
 
@@ -42,7 +44,7 @@ class _Expectation:
         self.matched: list[Violation] = []
 
 
-class FakeDiscord(Publishing):
+class FakeDiscord(Waiting, Publishing):
     """The fake Discord: REST + gateway + CDN on one loopback port, plus scripted users."""
 
     def __init__(
@@ -66,6 +68,8 @@ class FakeDiscord(Publishing):
         self.attachment_size_limit = 10 * MiB
         self.require_answers = True
         self.shard_count = 1
+        self._privileged_intents = PRIVILEGED_INTENTS
+        self.counters = Counters()
         self.violations: list[Violation] = []
         self.expected_violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
@@ -213,6 +217,22 @@ class FakeDiscord(Publishing):
             "CHANNEL_UPDATE", record.to_json(bot_id=self.bot.id), guild_id=record.guild_id
         )
 
+    @property
+    def privileged_intents(self) -> int:
+        """The privileged intents the application has enabled (a bitmask; default: all of
+        GUILD_MEMBERS, GUILD_PRESENCES and MESSAGE_CONTENT). Assign a bitmask or an iterable of
+        bits or names ("members", "presences", "message_content"); an IDENTIFY asking for one
+        that is off is closed with 4014 (discord.py: ``PrivilegedIntentsRequired``)."""
+        return self._privileged_intents
+
+    @privileged_intents.setter
+    def privileged_intents(self, value: int | Iterable[int | str]) -> None:
+        self._privileged_intents = intent_bits(value)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters for benchmarks, as a plain dict (see the README)."""
+        return self.counters.snapshot(self.faults.rate_limits)
+
     # --- violations --------------------------------------------------------------------
     def violate(self, rule: str, field: str, message: str, request: str = "") -> Violation:
         violation = Violation(rule, field, message, request)
@@ -254,6 +274,7 @@ class FakeDiscord(Publishing):
         old_flags: int = 0,
     ) -> list[Problem]:
         problems = validate(schema, body, prefix=prefix) if schema else []
+        problems += check_allowed_mentions(body, prefix)
         return problems + check_message(
             body,
             prefix=prefix,
@@ -283,68 +304,7 @@ class FakeDiscord(Publishing):
             lines = "\n".join(f"  - {v}" for v in self.violations)
             raise AssertionError(f"the bot broke Discord's rules:\n{lines}")
 
-    # --- waiting -----------------------------------------------------------------------
-    def notify(self) -> None:
-        for event in list(self._wakers):
-            event.set()
-
-    async def wait_until(
-        self, predicate: Callable[[], T | None], *, timeout: float = 10.0, what: str = "a condition"
-    ) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                extra = f"; violations so far: {[str(v) for v in self.violations]}"
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}{extra}")
-            event = asyncio.Event()
-            self._wakers.add(event)
-            try:
-                # Woken by the fake's own changes; polled for the bot's state too.
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.02))
-            except TimeoutError:
-                pass
-            finally:
-                self._wakers.discard(event)
-
-    async def wait_for_message(
-        self,
-        predicate: Callable[[FakeMessage], Any] = lambda m: True,
-        *,
-        channel: Any = None,
-        timeout: float = 10.0,
-    ) -> FakeMessage:
-        """The first live message (existing or new, in ``channel`` if given) matching."""
-        channel_id = self.world.channel(channel).id if channel is not None else None
-
-        def find() -> FakeMessage | None:
-            for message in self.world.messages.values():
-                if message.deleted or (channel_id and message.channel_id != channel_id):
-                    continue
-                if predicate(message):
-                    return message
-            return None
-
-        return await self.wait_until(find, timeout=timeout, what="a matching message")
-
-    async def wait_for_edit(
-        self, message_id: Any, predicate: Callable[[FakeMessage], Any], *, timeout: float = 10.0
-    ) -> FakeMessage:
-        """Wait until the message (after any edits) satisfies ``predicate``."""
-        message = self.world.messages[int(getattr(message_id, "id", message_id))]
-        return await self.wait_until(
-            lambda: message if predicate(message) else None,
-            timeout=timeout,
-            what=f"an edit of message {message.id}",
-        )
-
-    async def wait_for_connection(self, timeout: float = 10.0) -> None:
-        await self.wait_until(self.gateway.live_sessions, timeout=timeout, what="a bot connection")
-
+    # --- tasks -------------------------------------------------------------------------
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -371,6 +331,7 @@ class FakeDiscord(Publishing):
         self.world.interactions[record.id] = record
         self.world.tokens[record.token] = record
         self.spawn(self._watch_deadline(record))
+        self.counters.dispatched(record)
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload, guild_id=channel.guild_id)
         return InteractionResult(self, record)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -57,13 +58,44 @@ def registry() -> Registry:
     return Registry().with_resource(SPEC_URI, resource)
 
 
+# ``oneOf`` tries every alternative (to prove that exactly one matches), which makes a message
+# with a few action rows cost milliseconds to validate. The same components come back on every
+# edit, so an instance already found valid under a given ``oneOf`` is remembered (valid verdicts
+# only: errors are always computed afresh, with their paths).
+_ONE_OF = jsonschema.Draft202012Validator.VALIDATORS["oneOf"]
+_VALID_ONE_OF: set[tuple[int, bytes]] = set()  # (id of the oneOf, digest of the instance)
+_MEMO_LIMIT = 50_000
+
+
+def _memo_one_of(validator: Any, one_of: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    try:
+        if not isinstance(instance, dict | list):
+            raise TypeError("a scalar is quick to check")
+        text = json.dumps(instance, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON (a test's hand-made body): no memo
+        yield from _ONE_OF(validator, one_of, instance, schema)
+        return
+    key = (id(one_of), hashlib.blake2b(text.encode(), digest_size=16).digest())
+    if key in _VALID_ONE_OF:
+        return
+    errors = list(_ONE_OF(validator, one_of, instance, schema))
+    if not errors:
+        if len(_VALID_ONE_OF) >= _MEMO_LIMIT:
+            _VALID_ONE_OF.clear()
+        _VALID_ONE_OF.add(key)
+    yield from errors
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"oneOf": _memo_one_of})
+
+
 @functools.cache
 def validator(schema_name: str) -> jsonschema.Draft202012Validator:
     """The compiled validator for ``#/components/schemas/<schema_name>``."""
     if schema_name not in load_spec()["components"]["schemas"]:
         raise KeyError(f"no schema {schema_name!r} in the Discord spec")
     ref = {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}
-    return jsonschema.Draft202012Validator(ref, registry=registry())
+    return _Validator(ref, registry=registry())
 
 
 def normalise(body: Any) -> Any:

@@ -248,6 +248,7 @@ class FakeUser:
         target = self._channel(channel)
         message = self.fake.new_message(target, self.record)
         message.content = content
+        self.fake.update_pings(message)  # no allowed_mentions: everything parses
         store = self.fake.world.attachments
         message.attachments = [
             store.put(as_upload(i, f), folder=f"attachments/{target.id}")

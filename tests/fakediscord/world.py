@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from .model import (
     UserRecord,
     iso,
 )
+from .nonces import NonceIndex
 
 if TYPE_CHECKING:
     from .interactions import InteractionRecord
@@ -36,7 +38,9 @@ class World:
         self.guilds: dict[int, GuildRecord] = {}
         self.channels: dict[int, ChannelRecord] = {}
         self.messages: dict[int, FakeMessage] = {}
-        self.channel_messages: dict[int, list[int]] = {}
+        self.channel_messages: dict[int, list[int]] = {}  # ids, ascending
+        self.journal: list[int] = []  # ids of messages created or changed, in order
+        self.nonces = NonceIndex()
         self.attachments = AttachmentStore(base_url, clock.time, self.ids)
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -187,9 +191,18 @@ class World:
         local = self.guild_commands.get(guild_id, []) if guild_id else []
         return local + self.global_commands
 
+    def touch(self, message: FakeMessage) -> None:
+        """Note that a message was created or changed (waiters re-check only those)."""
+        self.journal.append(message.id)
+
     def register_message(self, message: FakeMessage) -> None:
         self.messages[message.id] = message
-        self.channel_messages.setdefault(message.channel_id, []).append(message.id)
+        ids = self.channel_messages.setdefault(message.channel_id, [])
+        if ids and ids[-1] > message.id:
+            bisect.insort(ids, message.id)
+        else:
+            ids.append(message.id)
+        self.touch(message)
         channel = self.channels.get(message.channel_id)
         if channel is not None and not message.ephemeral:
             channel.last_message_id = message.id
@@ -198,3 +211,37 @@ class World:
     def channel_history(self, channel_id: int) -> list[FakeMessage]:
         ids = self.channel_messages.get(channel_id, [])
         return [self.messages[i] for i in ids if not self.messages[i].deleted]
+
+    def history_page(
+        self,
+        channel_id: int,
+        limit: int,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        around: int | None = None,
+    ) -> list[FakeMessage]:
+        """``GET /channels/{id}/messages``: live, non-ephemeral messages, newest first; reads
+        only about ``limit`` messages next to the cursor, however long the channel is."""
+        ids = self.channel_messages.get(channel_id, [])
+
+        def walk(start: int, step: int, count: int) -> list[FakeMessage]:
+            found: list[FakeMessage] = []
+            index = start
+            while 0 <= index < len(ids) and len(found) < count:
+                message = self.messages[ids[index]]
+                if not message.deleted and not message.ephemeral:
+                    found.append(message)
+                index += step
+            return found
+
+        if around is not None:
+            pivot = bisect.bisect_right(ids, around)
+            older = walk(pivot - 1, -1, limit // 2 + 1)
+            newer = walk(pivot, 1, limit - len(older))
+            return list(reversed(newer)) + older
+        if after is not None:
+            newer = walk(bisect.bisect_right(ids, after), 1, limit)
+            return [m for m in reversed(newer) if before is None or m.id < before]
+        end = len(ids) if before is None else bisect.bisect_left(ids, before)
+        return walk(end - 1, -1, limit)

@@ -261,6 +261,12 @@ def _add_commands(bot: MiniBot) -> None:
         except discord.NotFound as exc:
             bot.store["late_error"] = exc.code
 
+    @tree.command(description="Say something twice (response and follow-up), pinging or not")
+    async def say(interaction: discord.Interaction, text: str, quiet: bool = False) -> None:
+        mentions = discord.AllowedMentions.none() if quiet else discord.utils.MISSING
+        await interaction.response.send_message(text, allowed_mentions=mentions)
+        await interaction.followup.send(f"again: {text}", allowed_mentions=mentions)
+
     @tree.command(description="Post in a channel (for fault tests)")
     async def post(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.defer(ephemeral=True)

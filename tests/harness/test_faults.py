@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import aiohttp
 import discord
 
 from tests.fakediscord import FakeDiscord
@@ -65,3 +66,67 @@ async def test_missing_permissions(fake_discord: FakeDiscord, run_client) -> Non
         imagine = fake_discord.channel("imagine")
         result = await fake_discord.user("alice").slash("post", text="nope", channel=imagine)
         assert (await result.wait_for_followup()).content == "forbidden 50013"
+
+
+async def _post(
+    fake: FakeDiscord, path: str, body: dict, *, method: str = "POST"
+) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.request(method, fake.api_base + path, json=body) as response,
+    ):
+        return response.status, await response.json() if response.status != 204 else {}
+
+
+async def test_enforce_nonce_returns_the_first_message(fake_discord: FakeDiscord) -> None:
+    general = fake_discord.channel("general")
+    path = f"/channels/{general.id}/messages"
+    body = {"content": "once", "nonce": "n-1", "enforce_nonce": True}
+    status, first = await _post(fake_discord, path, body)
+    assert status == 200
+    status, again = await _post(fake_discord, path, {**body, "content": "twice"})
+    assert (status, again["id"], again["content"]) == (200, first["id"], "once")
+    assert [m.content for m in fake_discord.messages(general)] == ["once"]
+    # Without enforce_nonce the nonce is only echoed; after 5 minutes it is forgotten.
+    await _post(fake_discord, path, {"content": "loose", "nonce": "n-1"})
+    fake_discord.clock.advance(301)
+    status, later = await _post(fake_discord, path, {**body, "content": "later"})
+    assert status == 200 and later["id"] != first["id"]
+    assert [m.content for m in fake_discord.messages(general)] == ["once", "loose", "later"]
+    assert fake_discord.stats()["messages"]["nonce_reused"] == 1
+    # A nonce whose message was deleted meanwhile: 404 Unknown Message (discord.py: NotFound).
+    await _post(fake_discord, f"{path}/{later['id']}", {}, method="DELETE")
+    status, error = await _post(fake_discord, path, body)
+    assert (status, error["code"]) == (404, 10008)
+
+
+async def test_server_error_after_the_work_is_done(fake_discord: FakeDiscord) -> None:
+    """The create happens, the answer is a 500; a re-post with a new nonce duplicates it."""
+    general = fake_discord.channel("general")
+    path = f"/channels/{general.id}/messages"
+    rule = fake_discord.faults.server_error("/channels/*/messages", "POST", after=True)
+    status, _ = await _post(fake_discord, "/channels/1/messages", {"content": "x"})
+    assert status == 404 and rule.hits == 0  # an error answer does not use the rule up
+    status, _ = await _post(fake_discord, path, {"content": "job done", "nonce": "a"})
+    assert status == 500 and rule.hits == 1
+    assert [m.content for m in fake_discord.messages(general)] == ["job done"]
+    await _post(fake_discord, path, {"content": "job done", "nonce": "b", "enforce_nonce": True})
+    assert [m.content for m in fake_discord.messages(general)] == ["job done", "job done"]
+
+
+async def test_discord_py_retry_after_a_late_500_posts_once(
+    fake_discord: FakeDiscord, run_client
+) -> None:
+    fake_discord.faults.server_error("/channels/*/messages", "POST", after=True)
+    fake_discord.faults.server_error("/channels/*/messages/*", "PATCH", status=502, after=True)
+    async with run_client(MiniBot()) as bot:
+        channel = bot.get_channel(fake_discord.channel("general").id)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("exactly once")  # 500, retried with the same nonce
+        edited = await sent.edit(content="edited")  # 502 after the edit, retried
+    stored = [m for m in fake_discord.messages("general") if m.author.id == fake_discord.bot.id]
+    assert [m.id for m in stored] == [sent.id] == [edited.id]
+    assert stored[0].content == "edited"
+    statuses = [r.status for r in fake_discord.requests if "/messages" in r.path]
+    assert statuses == [500, 200, 502, 200]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import aiohttp
+import discord
+import pytest
+
 from tests.fakediscord import FakeDiscord
 from tests.harness.minibot import MiniBot
 
@@ -48,3 +52,27 @@ async def test_zlib_stream_frames(fake_discord: FakeDiscord, run_client) -> None
     async with run_client(MiniBot()):
         result = await fake_discord.user("alice").slash("ping")
         assert result.message.content == "pong"
+
+
+async def test_disallowed_privileged_intent_closes_with_4014(
+    fake_discord: FakeDiscord, run_client
+) -> None:
+    fake_discord.privileged_intents = {"members", "presences"}  # MESSAGE_CONTENT is off
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with run_client(MiniBot()):  # asks for message_content
+            pass
+    assert fake_discord.gateway.identify_count == 0
+    fake_discord.privileged_intents = 0
+    async with run_client(discord.Client(intents=discord.Intents.default())) as client:
+        assert client.is_ready()
+
+
+async def test_wrong_token_is_a_login_failure(fake_discord: FakeDiscord, run_client) -> None:
+    async with aiohttp.ClientSession() as session:
+        url = fake_discord.api_base + "/users/@me"
+        async with session.get(url, headers={"Authorization": "Bot nope"}) as response:
+            assert response.status == 401
+            assert await response.json() == {"message": "401: Unauthorized", "code": 0}
+    with pytest.raises(discord.LoginFailure):
+        async with run_client(MiniBot(), token="nope"):
+            pass

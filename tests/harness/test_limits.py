@@ -194,3 +194,25 @@ def test_schema_names_the_field(discord_spec: Any) -> None:
     problems = validate("CreateMessageInteractionCallbackRequest", body)
     assert [p.path for p in problems] == ["data.components[0].components[0].label"]
     assert validate("MessageCreateRequest", {"content": "ok", "attachments": [{"id": 0}]}) == []
+
+
+def test_schema_memo_keeps_errors(discord_spec: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows already found valid are not re-validated; a bad row is still reported."""
+    from tests.fakediscord import spec
+
+    tried: list[Any] = []
+    one_of = spec._ONE_OF
+
+    def counting(validator: Any, alternatives: Any, instance: Any, schema: Any) -> Any:
+        tried.append(instance)
+        return one_of(validator, alternatives, instance, schema)
+
+    monkeypatch.setattr(spec, "_ONE_OF", counting)
+    rows = [row(*[button(f"memo{r}-{i}") for i in range(4)]) for r in range(3)]
+    assert validate("MessageEditRequestPartial", {"content": "1%", "components": rows}) == []
+    first = len(tried)
+    assert validate("MessageEditRequestPartial", {"content": "2%", "components": rows}) == []
+    assert len(tried) - first < first / 4  # the rows came from the memo
+    bad = [*rows, row(button("memo-bad", label="l" * 81))]
+    problems = validate("MessageEditRequestPartial", {"content": "3%", "components": bad})
+    assert [p.path for p in problems] == ["components[3].components[0].label"]
