@@ -18,26 +18,32 @@ from typing import Any, Self, cast
 
 import httpx
 
-from bot.cometapi.errors import BadResponse, NotFound, rejection_for
-from bot.cometapi.models import SpeedMode, SubmitResult, Task, as_str, most_advanced
+from bot.cometapi.errors import NotFound, SubmitRejected
+from bot.cometapi.fields import TASK_ID, as_str
+from bot.cometapi.lookup import UNSUPPORTED_TTL, RouteMemo, find_by_state
+from bot.cometapi.models import SpeedMode, SubmitResult, Task, most_advanced
+from bot.cometapi.netguard import Resolver
 from bot.cometapi.transport import Sleep, Transport
+from bot.cometapi.wire import ACCEPTED_CODES as ACCEPTED_CODES
+from bot.cometapi.wire import (
+    accepted_submit,
+    account_mode_arg,
+    bot_type_arg,
+    png_data_url_arg,
+    require_list,
+    task_id_arg,
+    task_or_null,
+)
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_CODES = frozenset({1, 21, 22})
 LIST_BATCH = 100
-_TASK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TASK_ID = TASK_ID  # one id rule for paths, list requests and submit answers (fields.py)
 _KEY = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: anything else breaks headers
-_BOT_TYPES = frozenset({"MID_JOURNEY", "NIJI_JOURNEY"})
 _DIMENSIONS = frozenset({"PORTRAIT", "SQUARE", "LANDSCAPE"})
-_PNG_PREFIX = "data:image/png;base64,"
-
-
-def _task_id(task_id: str) -> str:
-    text = as_str(task_id).strip()
-    if not _TASK_ID.match(text):
-        raise ValueError("invalid task id")  # never a path fragment of our choosing
-    return text
+# Invalid ids already warned about by list_by_condition (bounded: it is only log hygiene).
+_WARNED_IDS: set[str] = set()
+_WARNED_MAX = 1000
 
 
 class CometAPIClient:
@@ -53,7 +59,13 @@ class CometAPIClient:
         max_attempts: int = 4,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        resolver: Resolver | None = None,
+        lookup_memo: RouteMemo | None = None,
+        unsupported_ttl: float = UNSUPPORTED_TTL,
     ) -> None:
+        """`resolver` (host, port → addresses) replaces DNS for download links, tests only.
+        `lookup_memo` remembers which task-query routes are missing (`unsupported_ttl`
+        seconds); a pool passes one memo to all its clients."""
         base = httpx.URL(base_url.strip().rstrip("/"))
         if base.scheme not in ("http", "https") or not base.host:
             raise ValueError("base_url must be an http(s) URL")
@@ -69,7 +81,9 @@ class CometAPIClient:
             max_attempts=max_attempts,
             sleep=sleep,
             rand=rand,
+            resolver=resolver,
         )
+        self._lookups = lookup_memo if lookup_memo is not None else RouteMemo(unsupported_ttl)
 
     def __repr__(self) -> str:
         return f"CometAPIClient({self._t.base!r})"  # never the key
@@ -101,11 +115,11 @@ class CometAPIClient:
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body: dict[str, Any] = {"prompt": prompt, "botType": _bot_type(bot_type)}
+        body: dict[str, Any] = {"prompt": prompt, "botType": bot_type_arg(bot_type)}
         if base64_array:
             body["base64Array"] = list(base64_array)
         if account_modes:
-            body["accountFilter"] = {"modes": [_account_mode(m) for m in account_modes]}
+            body["accountFilter"] = {"modes": [account_mode_arg(m) for m in account_modes]}
         return await self._submit("imagine", body, mode, state, notify_hook)
 
     async def action(
@@ -120,7 +134,7 @@ class CometAPIClient:
     ) -> SubmitResult:
         if not custom_id:
             raise ValueError("custom_id is required")
-        body: dict[str, Any] = {"taskId": _task_id(task_id), "customId": custom_id}
+        body: dict[str, Any] = {"taskId": task_id_arg(task_id), "customId": custom_id}
         if enable_remix:
             body["enableRemix"] = True
         return await self._submit("action", body, mode, state, notify_hook)
@@ -136,9 +150,9 @@ class CometAPIClient:
         notify_hook: str | None = None,
     ) -> SubmitResult:
         """Answer a MODAL task; `task_id` is the MODAL task (the action result), not the parent."""
-        body: dict[str, Any] = {"taskId": _task_id(task_id), "prompt": prompt}
+        body: dict[str, Any] = {"taskId": task_id_arg(task_id), "prompt": prompt}
         if mask_base64 is not None:
-            body["maskBase64"] = _png_data_url(mask_base64)
+            body["maskBase64"] = png_data_url_arg(mask_base64)
         return await self._submit("modal", body, mode, state, notify_hook)
 
     async def blend(
@@ -158,7 +172,7 @@ class CometAPIClient:
         body = {
             "base64Array": list(images),
             "dimensions": dimensions.upper(),
-            "botType": _bot_type(bot_type),
+            "botType": bot_type_arg(bot_type),
         }
         return await self._submit("blend", body, mode, state, notify_hook)
 
@@ -174,7 +188,7 @@ class CometAPIClient:
     ) -> SubmitResult:
         if (base64 is None) == (link is None):
             raise ValueError("describe takes exactly one of base64 or link")
-        body = {"base64": base64, "link": link, "botType": _bot_type(bot_type)}
+        body = {"base64": base64, "link": link, "botType": bot_type_arg(bot_type)}
         return await self._submit("describe", body, mode, state, notify_hook)
 
     async def shorten(
@@ -186,7 +200,7 @@ class CometAPIClient:
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body = {"prompt": prompt, "botType": _bot_type(bot_type)}
+        body = {"prompt": prompt, "botType": bot_type_arg(bot_type)}
         return await self._submit("shorten", body, mode, state, notify_hook)
 
     async def video(
@@ -208,7 +222,7 @@ class CometAPIClient:
         if extend_task_id is not None:
             if index is None or index < 0:
                 raise ValueError("extending a video needs a 0-based index")
-            body.update(action="extend", taskId=_task_id(extend_task_id), index=index)
+            body.update(action="extend", taskId=task_id_arg(extend_task_id), index=index)
         elif not image:
             raise ValueError("video needs an image (or extend_task_id)")
         return await self._submit("video", body, mode, state, notify_hook)
@@ -242,20 +256,11 @@ class CometAPIClient:
         payload = {k: v for k, v in body.items() if v is not None}
         path = f"{SpeedMode(mode).prefix}/mj/submit/{name}"
         data = await self._t.call("POST", path, payload, is_submit=True)
-        if not isinstance(data, Mapping) or data.get("code") is None:
-            raise BadResponse(
-                f"submit/{name}: the answer is not a submit envelope", maybe_processed=True
-            )
-        result = SubmitResult.from_dict(data)
-        if result.code not in ACCEPTED_CODES:
-            description = self._t.redact(result.description)
-            log.info("submit/%s rejected: code %s %s", name, result.code, description)
-            raise rejection_for(result.code, description, result.properties, result.task_id)
-        if not result.task_id:
-            raise BadResponse(
-                f"submit/{name}: accepted (code {result.code}) without a task id",
-                maybe_processed=True,
-            )
+        try:
+            result = accepted_submit(name, data, self._t.redact)
+        except SubmitRejected as exc:
+            log.info("submit/%s rejected: code %s %s", name, exc.code, exc.description)
+            raise
         log.debug("submit/%s accepted: code %s task %s", name, result.code, result.task_id)
         return result
 
@@ -263,10 +268,10 @@ class CometAPIClient:
 
     async def fetch(self, task_id: str) -> Task | None:
         """The task, or None when the service does not know it (400 task_no_found, 404, null)."""
-        tid = _task_id(task_id)
+        tid = task_id_arg(task_id)
         path = f"/mj/task/{tid}/fetch"
         try:
-            data = await self._t.call("GET", path, None, is_submit=False, check=_task_or_null)
+            data = await self._t.call("GET", path, None, is_submit=False, check=task_or_null)
         except NotFound:
             return None
         if not isinstance(data, Mapping):  # `null`: the proxy's answer for an unknown id
@@ -279,14 +284,14 @@ class CometAPIClient:
     ) -> list[Task]:
         """Tasks for `ids` in request order, one per id (the most advanced of duplicate rows);
         ids the service does not know are left out. Batches run one after another."""
-        wanted = list(dict.fromkeys(_task_id(i) for i in ids))
+        wanted = list(dict.fromkeys(self._valid_ids(ids)))
         best: dict[str, Task] = {}
         size = max(1, min(batch_size, LIST_BATCH))
         for start in range(0, len(wanted), size):
             batch = wanted[start : start + size]
             path = "/mj/task/list-by-condition"
             data = await self._t.call(
-                "POST", path, {"ids": batch}, is_submit=False, check=_require_list
+                "POST", path, {"ids": batch}, is_submit=False, check=require_list
             )
             asked = set(batch)
             for item in cast(list[object], data):  # checked inside the retry loop
@@ -297,9 +302,33 @@ class CometAPIClient:
                     best[task.id] = most_advanced(best.get(task.id), task)
         return [best[i] for i in wanted if i in best]
 
+    def _valid_ids(self, ids: Iterable[str]) -> Iterable[str]:
+        """The usable ids; a malformed one (stored from a bad submit answer, say) is skipped
+        and logged once, so it never costs the other ids of the batch their poll."""
+        for raw in ids:
+            text = as_str(raw).strip()
+            if _TASK_ID.match(text):
+                yield text
+                continue
+            if text not in _WARNED_IDS:
+                if len(_WARNED_IDS) >= _WARNED_MAX:
+                    _WARNED_IDS.clear()
+                _WARNED_IDS.add(text)
+                shown = self._t.redact(text[:80])
+                log.warning("list-by-condition: skipping an invalid task id %r", shown)
+
+    async def find_by_state(self, state: str) -> Task | None:
+        """The task this key submitted with `state` (the bot's job id), for a submit whose
+        answer was lost; None when no such task is listed. Only a task whose `state` equals
+        `state` exactly is returned, the most advanced if several. Raises `LookupUnsupported`
+        when the service has no task query (remembered for `unsupported_ttl` seconds)."""
+        if not state or len(state) > 255:
+            raise ValueError("state must be 1 to 255 characters")
+        return await find_by_state(self._t, self._lookups, state)
+
     async def image_seed(self, task_id: str) -> str | None:
         """The seed of a finished task, or None when unknown or not offered."""
-        tid = _task_id(task_id)
+        tid = task_id_arg(task_id)
         try:
             data = await self._t.call("GET", f"/mj/task/{tid}/image-seed", None, is_submit=False)
         except NotFound:
@@ -307,7 +336,7 @@ class CometAPIClient:
         if not isinstance(data, Mapping):
             return None
         result = SubmitResult.from_dict(data)  # an envelope whose `result` is the seed
-        return result.task_id if result.code == 1 else None
+        return (result.result or None) if result.code == 1 else None
 
     async def download(self, url: str, *, max_bytes: int) -> bytes:
         """The body at `url`, streamed and aborted above `max_bytes` (`ResponseTooLarge`).
@@ -315,38 +344,6 @@ class CometAPIClient:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         return await self._t.download(url, max_bytes)
-
-
-def _require_list(data: object) -> None:
-    if not isinstance(data, list):
-        raise BadResponse("list-by-condition: the answer is not an array")
-
-
-def _task_or_null(data: object) -> None:
-    if data is not None and not isinstance(data, Mapping):
-        raise BadResponse("fetch: the answer is not a task object")
-
-
-def _bot_type(value: str | None) -> str | None:
-    if value is None:
-        return None
-    upper = value.strip().upper()
-    if upper not in _BOT_TYPES:
-        raise ValueError("bot_type must be MID_JOURNEY or NIJI_JOURNEY")
-    return upper
-
-
-def _account_mode(value: SpeedMode | str) -> str:
-    return SpeedMode(value.lower() if isinstance(value, str) else value).account_mode
-
-
-def _png_data_url(mask: str) -> str:
-    """The proxy strips exactly this prefix; raw base64 gets it, another image type is refused."""
-    if mask.startswith(_PNG_PREFIX):
-        return mask
-    if mask.startswith("data:"):
-        raise ValueError("the mask must be a PNG data URL")
-    return _PNG_PREFIX + mask
 
 
 class CometAPIPool:
@@ -361,8 +358,11 @@ class CometAPIPool:
         sleep: Sleep = asyncio.sleep,
         limits: httpx.Limits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        unsupported_ttl: float = UNSUPPORTED_TTL,
     ) -> None:
         self._base_url = base_url
+        # Short-lived per-key clients share what was learnt about missing lookup routes.
+        self._lookups = RouteMemo(unsupported_ttl)
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._sleep = sleep
@@ -380,6 +380,7 @@ class CometAPIPool:
             timeout=self._timeout,
             max_attempts=self._max_attempts,
             sleep=self._sleep,
+            lookup_memo=self._lookups,
         )
 
     async def aclose(self) -> None:

@@ -9,10 +9,14 @@ CometAPIError
 │   ├── ServerError          5xx
 │   └── BadRequest           400 (gateway `upstream_error` bodies keep code/description)
 │       └── UnknownAction    400 `unknown_action:<customId>`
-├── BadResponse              2xx/3xx answer that is not the JSON we need (HTML, 301, empty, null…)
-├── ResponseTooLarge         a download above its byte limit
+├── BadResponse              an answer that is not what we need (HTML, 301, empty, null, bad
+│   │                        gzip, a malformed task id…); `maybe_processed` for a garbled 2xx
+│   ├── NotMedia             a download answered with a web page, not a picture
+│   ├── UnsafeURL            a link (or redirect) to this machine or a private network
+│   └── ResponseTooLarge     a body (download or JSON answer) above its byte limit
 ├── APIConnectionError(sent) no HTTP answer; `sent` says whether the request may have arrived
 │   └── APITimeout
+├── LookupUnsupported        the service offers no way to find a task by its `state`
 └── SubmitRejected(code, description, properties)   a submit envelope with a refusing code
     ├── QueueFull (23; 9 "队列已满")  ├── BannedPrompt (24)  ├── TaskNotFound (3)
     ├── ValidationRejected (4)        ├── SubmitFailed (9)   └── UnknownCode (anything else)
@@ -147,18 +151,38 @@ class BadResponse(CometAPIError):
         self.maybe_processed = maybe_processed
 
 
+class NotMedia(BadResponse):
+    """A download answered 200 with a web page (a login, a challenge, an error) instead of a
+    picture or video: retried like a failed poll, since a challenge page may pass."""
+
+
 class UnsafeURL(BadResponse):
     """A link (or a redirect) to this machine or a private network: refused, never retried."""
 
     retryable_poll = False
 
 
-class ResponseTooLarge(CometAPIError):
-    """A download went above its byte limit and was aborted."""
+class ResponseTooLarge(BadResponse):
+    """A body (a download, or a JSON answer) went above its byte limit and was aborted. Never
+    retried: the same link gives the same body. A BadResponse so that a submit whose answer was
+    oversized counts as maybe processed (the caller reconciles)."""
 
-    def __init__(self, max_bytes: int, *, declared: int | None = None) -> None:
+    retryable_poll = False
+
+    def __init__(
+        self,
+        max_bytes: int,
+        *,
+        declared: int | None = None,
+        status_code: int | None = None,
+        maybe_processed: bool = False,
+    ) -> None:
         what = f"declared {declared} bytes" if declared is not None else "body"
-        super().__init__(f"{what} exceeds the limit of {max_bytes} bytes")
+        super().__init__(
+            f"{what} exceeds the limit of {max_bytes} bytes",
+            status_code=status_code,
+            maybe_processed=maybe_processed,
+        )
         self.max_bytes = max_bytes
         self.declared = declared
 
@@ -180,6 +204,11 @@ class APITimeout(APIConnectionError):
 
     def __init__(self, message: str = "request timed out", *, sent: bool = True) -> None:
         super().__init__(message, sent=sent)
+
+
+class LookupUnsupported(CometAPIError):
+    """Neither `POST /mj/task/query` nor `GET /mj/task/list` exists at this service, so a task
+    cannot be found by its `state`; the client remembers this for a while (no probe per poll)."""
 
 
 class SubmitRejected(CometAPIError):

@@ -7,13 +7,19 @@ wire shape is written only here (`from_dict` / `to_dict`).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from types import MappingProxyType
 from typing import Any
+
+# The readers live in fields.py; re-exported (`as` form) where callers have always found them.
+from bot.cometapi.fields import as_int as as_int
+from bot.cometapi.fields import as_mapping as as_mapping
+from bot.cometapi.fields import as_str as as_str
+from bot.cometapi.fields import as_time, split_task_ids, url_list
+from bot.cometapi.fields import parse_progress as parse_progress
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -123,111 +129,43 @@ class TaskAction(Enum):
             return cls.UNKNOWN
 
 
-# --- tolerant field readers -------------------------------------------------------------
-
-
-def as_str(value: object) -> str:
-    """Text of a field: None/containers → "", numbers → their digits (ids arrive as numbers)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return str(int(value)) if value.is_integer() else str(value)
-    return ""
-
-
-def as_int(value: object, default: int | None = None) -> int | None:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else default
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return default
-            return int(number) if math.isfinite(number) else default
-    return default
-
-
-def as_mapping(value: object) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
-        return value
-    return _EMPTY
-
-
-def parse_progress(value: object) -> int | None:
-    """ "42%", "42", 42, 42.5 → 42 (clamped to 0..100); "", None, junk → None."""
-    if isinstance(value, str):
-        value = value.strip().rstrip("%").strip()
-        if not value:
-            return None
-    number = as_int(value)
-    return None if number is None else max(0, min(100, number))
-
-
-def _as_time(value: object) -> int:
-    number = as_int(value, 0) or 0
-    return max(0, number)
-
-
-def _url_list(value: object) -> tuple[str, ...]:
-    """A list of URLs whose items are strings or `{"url": …}` objects."""
-    if not isinstance(value, list):
-        return ()
-    urls: list[str] = []
-    for item in value:
-        url = as_str(item.get("url")) if isinstance(item, Mapping) else as_str(item)
-        if url:
-            urls.append(url)
-    return tuple(urls)
-
-
 # --- records ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """A submit envelope (§2) with an accepting code (1, 21, 22)."""
+    """A submit envelope (§2). `result` is kept as sent; `task_ids` are its ids when it is one
+    valid id or a comma-separated list of them ("id1,id2" from a multi-job action), and
+    `task_id` the first. A `result` that is not such a list leaves both empty: the client
+    refuses an accepted submit like that, because the id would be stored and polled."""
 
     code: int
     description: str
     task_id: str | None
     properties: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    task_ids: tuple[str, ...] = ()
+    result: str = ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SubmitResult:
-        task_id = as_str(data.get("result")).strip()
+        result = as_str(data.get("result")).strip()
+        ids = split_task_ids(result) or ()
         return cls(
             code=as_int(data.get("code"), 0) or 0,
             description=as_str(data.get("description")),
-            task_id=task_id or None,
+            task_id=ids[0] if ids else None,
             properties=as_mapping(data.get("properties")),
+            task_ids=ids,
+            result=result,
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "description": self.description,
-            "result": self.task_id,
+            "result": self.result or self.task_id,
             "properties": dict(self.properties),
         }
-
-    @property
-    def task_ids(self) -> tuple[str, ...]:
-        """Some proxies answer a multi-job action (e.g. PicReader::all) with "id1,id2,…"."""
-        if not self.task_id:
-            return ()
-        return tuple(part.strip() for part in self.task_id.split(",") if part.strip())
 
     @property
     def is_modal(self) -> bool:
@@ -331,13 +269,13 @@ class Task:
             state=as_str(data.get("state")),
             custom_id=as_str(data.get("customId")),
             bot_type=as_str(data.get("botType")),
-            submit_time=_as_time(data.get("submitTime")),
-            start_time=_as_time(data.get("startTime")),
-            finish_time=_as_time(data.get("finishTime")),
+            submit_time=as_time(data.get("submitTime")),
+            start_time=as_time(data.get("startTime")),
+            finish_time=as_time(data.get("finishTime")),
             image_url=as_str(data.get("imageUrl")),
             video_url=as_str(data.get("videoUrl")),
-            video_urls=_url_list(data.get("videoUrls")),
-            image_urls=_url_list(image_urls),
+            video_urls=url_list(data.get("videoUrls")),
+            image_urls=url_list(image_urls),
             fail_reason=as_str(data.get("failReason")),
             buttons=_buttons(data.get("buttons")),
             mask_base64=as_str(data.get("maskBase64")),

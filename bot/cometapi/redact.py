@@ -16,6 +16,7 @@ MASK = "[REDACTED]"
 
 # Shorter "secrets" would blank out ordinary words; no real key or token is this short.
 _MIN_SECRET_LEN = 6
+_MAX_DEPTH = 32
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization header values, wherever they were echoed.
@@ -82,13 +83,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def redact_data(value: object, secrets: Iterable[str] = ()) -> object:
-    """A copy of parsed JSON with every string redacted (keys included)."""
+def redact_data(value: object, secrets: Iterable[str] = (), *, _depth: int = 0) -> object:
+    """A copy of parsed JSON with every string redacted (keys included). Nesting deeper than
+    `_MAX_DEPTH` (never seen in a real answer) is cut, so a hostile body cannot exhaust the
+    stack."""
     secrets = tuple(secrets)
     if isinstance(value, str):
         return redact(value, secrets)
+    if isinstance(value, list | dict) and _depth >= _MAX_DEPTH:
+        return "[nested too deeply]"
     if isinstance(value, list):
-        return [redact_data(item, secrets) for item in value]
+        return [redact_data(item, secrets, _depth=_depth + 1) for item in value]
     if isinstance(value, dict):
-        return {redact(str(k), secrets): redact_data(v, secrets) for k, v in value.items()}
+        return {
+            redact(str(k), secrets): redact_data(v, secrets, _depth=_depth + 1)
+            for k, v in value.items()
+        }
     return value

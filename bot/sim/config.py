@@ -33,6 +33,9 @@ class SimConfig:
     stale_modal_fetch: bool = False
     rewrite_queued_code: bool = False  # the gateway turns 22 into 1, keeping numberOfQueues
     legacy_code24: bool = False  # older proxies refuse banned prompts at submit time
+    # midjourney-proxy's POST /mj/task/query and GET /mj/task/list; off = 404, as CometAPI's
+    # stock gateway (whether CometAPI exposes them is unconfirmed).
+    task_query: bool = True
     modal_ttl: float = 3600.0
     # Seconds (at speed 1) a new task reads status "" before the gateway's first upstream poll.
     first_poll_delay: float = 3.0

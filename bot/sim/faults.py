@@ -18,6 +18,13 @@ Kinds:
   fail            tasks created by matching submits end in FAILURE, `failReason` = body or
                   "执行超时 5 分钟"
   upstream_error  400 {"description": "<body> ", "type": "upstream_error", "code": 4}
+  bad_gzip        the request IS processed, then the answer says `Content-Encoding: gzip` but
+                  its body is not gzip (httpx raises DecodingError)
+  result          the request IS processed, and a submit answer's `result` becomes `body` with
+                  `{id}` replaced by the real task id: body "{id},{id}9" gives a two-id answer,
+                  "abc def" garbage (default "{id}": unchanged)
+  not_image       a `/mj/image/...` GET answers 200 text/html with a small page (a challenge or
+                  login page where a picture was expected); other requests never match it
 """
 
 from __future__ import annotations
@@ -37,12 +44,15 @@ KINDS = frozenset(
         "stick",
         "fail",
         "upstream_error",
+        "bad_gzip",
+        "result",
+        "not_image",
     }
 )
 # Faults that change the tasks a submit creates rather than the HTTP answer.
 TASK_KINDS = frozenset({"stick", "fail"})
 # Faults that need the handler's real answer first.
-AFTER_KINDS = frozenset({"truncated", "drop"})
+AFTER_KINDS = frozenset({"truncated", "drop", "bad_gzip", "result"})
 DEFAULT_FAIL_REASON = "执行超时 5 分钟"
 
 
@@ -63,6 +73,8 @@ class Fault:
             raise ValueError("times must be >= 1 or None")
 
     def matches(self, path: str, route: str) -> bool:
+        if self.kind == "not_image" and not route.startswith("/mj/image/"):
+            return False
         return path.startswith(self.match) or route.startswith(self.match)
 
 
@@ -106,7 +118,8 @@ def parse_fault_spec(spec: str) -> Fault:
       drop[:HANG_SECONDS]           drop:/mj/submit/imagine:1   drop:30:/mj/submit
       fail[:REASON]                 fail:Image denied:/mj/submit/imagine
       upstream_error[:TEXT]         upstream_error:quota_not_enough:/mj/submit
-      html, redirect, empty, null, truncated, stick take no ARG.
+      result[:BODY]                 result:{id},{id}9:/mj/submit/action:1
+      html, redirect, empty, null, truncated, stick, bad_gzip, not_image take no ARG.
     """
     fields = spec.strip().split(":")
     kind = fields[0].strip()
@@ -148,7 +161,7 @@ def _apply_arg(fault: Fault, arg: str | None) -> None:
         fault.delay = float(arg)
     elif fault.kind == "drop":
         fault.delay = float(arg) if arg else 0.0
-    elif fault.kind in ("fail", "upstream_error"):
+    elif fault.kind in ("fail", "upstream_error", "result"):
         fault.body = arg
     elif arg is not None:
         raise ValueError(f"{fault.kind} takes no argument")

@@ -88,6 +88,12 @@ _HTML = (
 )
 
 
+_NOT_IMAGE = (
+    "<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+    "<body><p>Checking your browser before accessing the image.</p></body></html>"
+)
+
+
 def fault_response(fault: Fault) -> web.Response:
     """The answer of a response-level fault (all but latency, truncated, drop, stick, fail)."""
     if fault.kind == "status":
@@ -102,6 +108,8 @@ def fault_response(fault: Fault) -> web.Response:
         return web.Response(text="null", content_type="application/json")
     if fault.kind == "upstream_error":
         return upstream_error(fault.body or "当前分组上游负载已饱和，请稍后再试")
+    if fault.kind == "not_image":
+        return web.Response(text=fault.body or _NOT_IMAGE, content_type="text/html")
     raise ValueError(f"fault kind {fault.kind} has no canned answer")
 
 
@@ -132,3 +140,33 @@ def _status_fault(fault: Fault) -> web.Response:
         }
     }
     return json_response(body, status=fault.status, headers=headers)
+
+
+def after_fault(fault: Fault, response: web.Response) -> web.Response:
+    """The real (already processed) answer, spoilt by a `truncated`, `bad_gzip` or `result`
+    fault."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    if fault.kind == "truncated":
+        return web.Response(
+            body=body[: max(1, len(body) // 2)],
+            status=response.status,
+            content_type=response.content_type,
+        )
+    if fault.kind == "bad_gzip":
+        # The plain body under a gzip label: the client's inflater must reject it.
+        return web.Response(
+            body=body,
+            status=response.status,
+            content_type=response.content_type,
+            headers={"Content-Encoding": "gzip"},
+        )
+    if fault.kind == "result":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return response
+        if not isinstance(data, dict) or not isinstance(data.get("result"), str):
+            return response  # not an accepted submit: nothing to rewrite
+        data["result"] = (fault.body or "{id}").replace("{id}", data["result"])
+        return json_response(data, status=response.status)
+    raise ValueError(f"fault kind {fault.kind} does not spoil an answer")

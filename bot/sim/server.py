@@ -21,7 +21,13 @@ from bot.sim.engine import Engine
 from bot.sim.faults import AFTER_KINDS, FaultSet, parse_fault_spec
 from bot.sim.hooks import Hooks
 from bot.sim.images import Images
-from bot.sim.responses import comet_error, fault_response, not_found, upstream_error
+from bot.sim.responses import (
+    after_fault,
+    comet_error,
+    fault_response,
+    not_found,
+    upstream_error,
+)
 from bot.sim.tasks import TERMINAL, Clock, SimTask, to_dict
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
     ("GET", re.compile(r"/mj/task/(?P<id>[^/]+)/fetch"), query.fetch, True),
     ("POST", re.compile(r"/mj/task/list-by-condition"), query.list_by_condition, True),
     ("GET", re.compile(r"/mj/task/(?P<id>[^/]+)/image-seed"), query.image_seed, True),
+    ("POST", re.compile(r"/mj/task/query"), query.task_query, True),
+    ("GET", re.compile(r"/mj/task/list"), query.task_list, True),
     ("GET", re.compile(r"/mj/image/(?P<id>[^/]+)"), query.image, False),
     ("GET", re.compile(r"/mj/video/(?P<id>[^/]+)"), query.video, False),
 ]
@@ -203,13 +211,8 @@ class Simulator:
         if fault is None:
             return response
         log.debug("fault %s on %s %s", fault.kind, request.method, request.path)
-        if fault.kind == "truncated":
-            body = response.body if isinstance(response.body, bytes) else b""
-            return web.Response(
-                body=body[: max(1, len(body) // 2)],
-                status=response.status,
-                content_type=response.content_type,
-            )
+        if fault.kind != "drop":
+            return after_fault(fault, response)
         # drop: the work is done, the answer never arrives
         if fault.delay > 0:
             await self._pause(fault.delay)

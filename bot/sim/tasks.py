@@ -19,14 +19,43 @@ PROGRESS_STEPS = 8  # progress moves in jumps, as Midjourney's does
 
 
 class Clock:
-    """Monotonic seconds for arithmetic, converted to wall-clock milliseconds for the wire."""
+    """Monotonic seconds for arithmetic, converted to wall-clock milliseconds for the wire.
+
+    Tests may `pause` it (every task then holds its status however busy the machine is) and
+    `advance` it by exact steps; `resume` lets it run on from where it stands. It never goes
+    backwards."""
 
     def __init__(self) -> None:
         self._mono0 = time.monotonic()
         self._wall0 = time.time()
+        self._offset = 0.0
+        self._paused_at: float | None = None
 
     def now(self) -> float:
-        return time.monotonic() - self._mono0
+        if self._paused_at is not None:
+            return self._paused_at
+        return time.monotonic() - self._mono0 + self._offset
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
+    def pause(self) -> None:
+        if self._paused_at is None:
+            self._paused_at = self.now()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._offset = self._paused_at - (time.monotonic() - self._mono0)
+            self._paused_at = None
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock never goes backwards")
+        if self._paused_at is not None:
+            self._paused_at += seconds
+        else:
+            self._offset += seconds
 
     def ms(self, t: float) -> int:
         return int((self._wall0 + t) * 1000)

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-import bot.cometapi.transport as transport_module
 from bot.cometapi.client import CometAPIPool
 from bot.cometapi.errors import (
     APIConnectionError,
@@ -127,21 +126,18 @@ async def test_image_seed() -> None:
         assert await client.image_seed("5") is None
 
 
-async def test_download_sends_the_key_only_to_the_base_origin(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    async def public(host: str) -> None:  # the .test names do not resolve here
-        return None
-
-    monkeypatch.setattr(transport_module, "refuse_private_host", public)
+async def test_download_sends_the_key_only_to_the_base_origin() -> None:
+    async def public(host: str, port: int) -> list[str]:  # the .test names do not resolve here
+        return ["93.184.216.34"]
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "api.example.test":
+        # By Host: a pinned request goes to the checked IP with the name in its Host header.
+        if request.headers["host"].startswith("api.example.test"):
             return httpx.Response(302, headers={"Location": "https://cdn.other.test/img.png"})
         return httpx.Response(200, content=b"\x89PNG-bytes")
 
     rec = Recorder(handler)
-    async with rec.client() as client:
+    async with rec.client(resolver=public) as client:
         data = await client.download(f"{BASE}/mj/image/5", max_bytes=1000)
         await client.download("https://cdn.other.test/direct.png", max_bytes=1000)
         await client.download("http://api.example.test:443/x.png", max_bytes=1000)  # other origin
@@ -181,6 +177,11 @@ async def test_download_errors() -> None:
             await client.download(f"{BASE}/x", max_bytes=10)
         with pytest.raises(BadResponse, match="http"):
             await client.download("file:///etc/passwd", max_bytes=10)
+        sent = len(rec.requests)
+        for junk in ("http://[::1", "http://[nope]/x", "http://a\x00b/"):
+            with pytest.raises(BadResponse, match="not a valid URL"):  # not httpx.InvalidURL
+                await client.download(junk, max_bytes=10)
+    assert len(rec.requests) == sent
 
 
 async def test_the_key_never_reaches_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:

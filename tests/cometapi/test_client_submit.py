@@ -144,6 +144,8 @@ async def test_every_submit_body() -> None:
         lambda c: c.fetch("1/../../x"),
         lambda c: c.imagine("p", bot_type="DALL_E"),
         lambda c: c.imagine("p", state="x" * 256),
+        lambda c: c.find_by_state(""),
+        lambda c: c.find_by_state("x" * 256),
     ],
 )
 async def test_invalid_arguments_send_nothing(call: Callable[[CometAPIClient], Any]) -> None:

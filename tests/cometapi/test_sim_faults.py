@@ -48,6 +48,7 @@ SUBMIT_FAULTS: list[tuple[Fault, type[CometAPIError]]] = [
     (Fault(kind="truncated", match=IMAGINE), BadResponse),
     (Fault(kind="drop", match=IMAGINE), APIConnectionError),
     (Fault(kind="upstream_error", match=IMAGINE, body="quota_not_enough"), BadRequest),
+    (Fault(kind="bad_gzip", match=IMAGINE), BadResponse),
 ]
 
 
@@ -66,8 +67,10 @@ async def test_submit_fault_is_typed_and_never_resubmitted(
         assert info.value.code == 4
         assert "quota_not_enough" in info.value.description
     # A processed-then-garbled submit made exactly one task, findable by the state it sent.
-    processed = fault.kind in ("truncated", "drop")
+    processed = fault.kind in ("truncated", "drop", "bad_gzip")
     assert [t.state for t in sim.tasks.values()] == (["job-7"] if processed else [])
+    if processed and isinstance(info.value, BadResponse):  # a job may hide behind it
+        assert info.value.maybe_processed
 
 
 async def test_submit_after_read_timeout_is_not_repeated(sim: Any) -> None:
@@ -111,6 +114,7 @@ async def test_submit_429_gives_up_after_max_attempts(
         Fault(kind="empty", match="/mj/task", times=3),
         Fault(kind="truncated", match="/mj/task", times=3),
         Fault(kind="drop", match="/mj/task", times=3),
+        Fault(kind="bad_gzip", match="/mj/task", times=3),
     ],
     ids=lambda f: f"{f.kind}-{f.status}",
 )
@@ -193,3 +197,44 @@ async def test_other_tasks_are_unaffected_by_a_sticky_one(sim: Any, client: Come
     assert done.status is TaskStatus.SUCCESS
     found = await client.list_by_condition([stuck, fine])
     assert [t.id for t in found] == [stuck, fine]
+
+
+async def _finished_image(sim: Any, client: CometAPIClient) -> str:
+    task_id = await a_task(client)
+    task = await finished(client, task_id)
+    return task.image_url
+
+
+@pytest.mark.parametrize("times", [1, 3])
+async def test_download_recovers_from_a_503_image_host(
+    sim: Any, client: CometAPIClient, sleeps: SleepRecorder, times: int
+) -> None:
+    url = await _finished_image(sim, client)
+    sim.faults.inject(Fault(kind="status", match="/mj/image", status=503, times=times))
+    data = await client.download(url, max_bytes=20_000_000)
+    assert data.startswith(b"\x89PNG")
+    assert hits(sim, url.rsplit("/mj", 1)[1]) == times + 1
+    assert len(sleeps.calls) == times
+
+
+async def test_download_gives_up_on_an_image_host_that_stays_down(
+    sim: Any, client: CometAPIClient
+) -> None:
+    url = await _finished_image(sim, client)
+    sim.faults.inject(Fault(kind="status", match="/mj/image", status=503, times=4))
+    with pytest.raises(ServerError):
+        await client.download(url, max_bytes=20_000_000)
+    assert hits(sim, url.rsplit("/mj", 1)[1]) == 4
+
+
+async def test_a_web_page_instead_of_an_image_is_a_bad_response(
+    sim: Any, client: CometAPIClient
+) -> None:
+    url = await _finished_image(sim, client)
+    sim.faults.inject(Fault(kind="not_image", times=4))
+    with pytest.raises(BadResponse, match="HTML page"):
+        await client.download(url, max_bytes=20_000_000)
+    assert hits(sim, url.rsplit("/mj", 1)[1]) == 4  # retried like a failed poll, then given up
+    sim.faults.inject(Fault(kind="not_image", times=1))
+    data = await client.download(url, max_bytes=20_000_000)  # the page went away
+    assert data.startswith(b"\x89PNG")

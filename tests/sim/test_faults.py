@@ -91,6 +91,49 @@ async def test_drop_with_delay_is_a_read_timeout(sim: Simulator) -> None:
             await _imagine(client)
 
 
+async def test_bad_gzip_is_processed_then_undecodable(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    sim.faults.inject(Fault(kind="bad_gzip", match=IMAGINE))
+    with pytest.raises(httpx.DecodingError):
+        await _imagine(client)
+    assert [t.state for t in sim.tasks.values()] == ["s1"]  # the work was done
+
+
+async def test_result_rewrites_the_submit_answer(client: httpx.AsyncClient, sim: Simulator) -> None:
+    sim.faults.inject(Fault(kind="result", match=IMAGINE, body="{id},{id}9"))
+    first = (await _imagine(client)).json()["result"]
+    real, extra = first.split(",")
+    assert real in sim.tasks
+    assert extra == real + "9"
+    sim.faults.inject(Fault(kind="result", match=IMAGINE, body="abc def"))
+    assert (await _imagine(client)).json()["result"] == "abc def"
+    assert len(sim.tasks) == 2  # both processed
+    sim.faults.inject(Fault(kind="result", match=IMAGINE, body="x"))
+    rejected = await client.post(f"/mj-fast{IMAGINE}", json={"prompt": ""})
+    assert rejected.status_code == 400  # an answer without a result is left alone
+    assert rejected.json() == {
+        "description": "prompt_is_required ",
+        "type": "upstream_error",
+        "code": 4,
+    }
+    assert sim.faults.active == []
+
+
+async def test_not_image_answers_a_web_page_for_image_links_only(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    sim.faults.inject(Fault(kind="not_image", times=None))  # match "/": still images only
+    env = (await _imagine(client)).json()
+    assert env["code"] == 1
+    done = await sim.wait_for_status(env["result"], "SUCCESS")
+    async with httpx.AsyncClient() as anonymous:
+        resp = await anonymous.get(done["imageUrl"])
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/html")
+    assert resp.text.lstrip().lower().startswith("<!doctype html")
+
+
 async def test_latency(client: httpx.AsyncClient, sim: Simulator) -> None:
     sim.faults.inject(Fault(kind="latency", match="/mj/submit", delay=0.3))
     loop = asyncio.get_running_loop()
@@ -151,6 +194,15 @@ def test_fault_spec_syntax() -> None:
     f = parse_fault_spec("fail:Image denied:/mj/submit/imagine:*")
     assert (f.body, f.times) == ("Image denied", None)
     for bad in ("nope", "status:/mj", "latency:x", "html:3:/mj", "status:500:/mj:x"):
+        with pytest.raises(ValueError, match="bad fault spec"):
+            parse_fault_spec(bad)
+    f = parse_fault_spec("result:{id},{id}9:/mj/submit/action:1")
+    assert (f.kind, f.body, f.match, f.times) == ("result", "{id},{id}9", "/mj/submit/action", 1)
+    f = parse_fault_spec("bad_gzip:/mj/submit")
+    assert (f.kind, f.match) == ("bad_gzip", "/mj/submit")
+    f = parse_fault_spec("not_image")
+    assert (f.kind, f.match) == ("not_image", "/")
+    for bad in ("bad_gzip:x:/mj", "not_image:x"):
         with pytest.raises(ValueError, match="bad fault spec"):
             parse_fault_spec(bad)
     with pytest.raises(ValueError, match="unknown fault kind"):

@@ -40,8 +40,26 @@ async def test_preview_while_running(client: httpx.AsyncClient, sim: Simulator) 
 
 async def test_image_not_ready_or_unknown(client: httpx.AsyncClient, sim: Simulator) -> None:
     assert (await client.get("/mj/image/123")).status_code == 404
+    # A paused clock: the task holds each status however busy the machine is (at speed 1000
+    # it used to finish before the GET now and then).
+    sim.clock.pause()
     env = await post(client, "/mj/submit/imagine", {"prompt": "soon"})
-    assert (await client.get(f"/mj/image/{env['result']}")).status_code == 404
+    task_id = env["result"]
+    tl = sim.tasks[task_id].timeline
+    assert tl is not None
+    steps = [
+        (tl.submit, ""),
+        ((tl.visible + tl.start) / 2, "NOT_START"),
+        ((tl.start + tl.running) / 2, "SUBMITTED"),
+        (tl.running, "IN_PROGRESS"),  # 0%: no preview yet
+    ]
+    for at, status in steps:
+        sim.clock.advance(at - sim.clock.now())
+        assert sim.status(task_id) == status
+        assert (await client.get(f"/mj/image/{task_id}")).status_code == 404, status
+    sim.clock.advance(tl.finish - sim.clock.now())
+    assert sim.status(task_id) == "SUCCESS"
+    assert (await client.get(f"/mj/image/{task_id}")).status_code == 200
 
 
 def test_drawing_is_deterministic_and_tiles_differ() -> None:

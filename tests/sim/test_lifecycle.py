@@ -9,18 +9,24 @@ import httpx
 import pytest
 
 from bot.sim import SimConfig, Simulator
+from bot.sim.tasks import Clock
 from tests.sim.helpers import AUTH, KEY, post
 
 ORDER = ["", "NOT_START", "SUBMITTED", "IN_PROGRESS", "SUCCESS"]
 
 
-async def _poll_until_terminal(client: httpx.AsyncClient, task_id: str) -> list[dict[str, Any]]:
+async def _poll_until_terminal(
+    client: httpx.AsyncClient, sim: Simulator, task_id: str, step: float
+) -> list[dict[str, Any]]:
+    """Fetch, then move the paused clock on by `step`, until the task ends: every phase
+    longer than `step` is seen, however slow the machine (real time does not count)."""
     seen: list[dict[str, Any]] = []
-    async with asyncio.timeout(5):
-        while not seen or seen[-1]["status"] not in ("SUCCESS", "FAILURE"):
-            seen.append((await client.get(f"/mj/task/{task_id}/fetch")).json())
-            await asyncio.sleep(0.002)
-    return seen
+    for _ in range(100_000):
+        seen.append((await client.get(f"/mj/task/{task_id}/fetch")).json())
+        if seen[-1]["status"] in ("SUCCESS", "FAILURE"):
+            return seen
+        sim.clock.advance(step)
+    raise AssertionError(f"task {task_id} never ended: {seen[-1]}")
 
 
 async def test_lifecycle_order_and_monotonic_progress() -> None:
@@ -28,8 +34,13 @@ async def test_lifecycle_order_and_monotonic_progress() -> None:
         Simulator(SimConfig(key=KEY, speed=15, concurrency=100)) as sim,
         httpx.AsyncClient(base_url=sim.base_url, headers=AUTH) as client,
     ):
+        sim.clock.pause()
         env = await post(client, "/mj-turbo/mj/submit/imagine", {"prompt": "order"})
-        seen = await _poll_until_terminal(client, env["result"])
+        tl = sim.tasks[env["result"]].timeline
+        assert tl is not None
+        # NOT_START is the shortest phase (a few percent of the job): half of it per poll.
+        step = (tl.start - tl.visible) / 2
+        seen = await _poll_until_terminal(client, sim, env["result"], step)
     statuses = [s["status"] for s in seen]
     ranks = [ORDER.index(s) for s in statuses]
     assert ranks == sorted(ranks)
@@ -154,3 +165,21 @@ async def test_old_finished_tasks_are_forgotten() -> None:
             await post(client, "/mj/submit/imagine", {"prompt": f"new {i}"})
         assert first["result"] not in sim.tasks
         assert len(sim.tasks) == 3
+
+
+def test_clock_pause_advance_resume_never_goes_backwards() -> None:
+    clock = Clock()
+    clock.pause()
+    frozen = clock.now()
+    assert clock.paused
+    assert clock.now() == frozen  # real time does not move a paused clock
+    clock.advance(2.5)
+    assert clock.now() == frozen + 2.5
+    clock.resume()
+    assert not clock.paused
+    assert clock.now() >= frozen + 2.5  # runs on from where it stood
+    clock.advance(10)
+    assert clock.now() >= frozen + 12.5
+    assert clock.ms(clock.now()) - clock.ms(frozen) >= 12_500
+    with pytest.raises(ValueError, match="backwards"):
+        clock.advance(-1)
