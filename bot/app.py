@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import secrets
 import time
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -28,6 +30,7 @@ from bot.settings import Settings
 from bot.sim import SimConfig, Simulator
 from bot.ui.buttons import ExpiredButton, JobButton
 from bot.ui.clicks import ClickHandler, tell
+from bot.ui.delivery import DeliveryPolicy
 from bot.ui.presenter import Presenter
 from bot.ui.region import RegionUI
 from bot.ui.region_view import RegionButton, RegionPresetSelect
@@ -42,10 +45,13 @@ SWEEP_WINDOW = 86_400.0
 
 @dataclass
 class Tuning:
-    """Knobs the tests turn (faster polls and edits); defaults suit the real service."""
+    """Knobs the tests turn (faster polls and edits); defaults suit the real service.
+    `jobs` None: the job settings come from Settings (JOB_DEADLINE_SECONDS …)."""
 
-    jobs: JobConfig = field(default_factory=JobConfig)
+    jobs: JobConfig | None = None
     edit_interval: float = 3.0
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    janitor_interval: float = 3600.0
     sim: SimConfig | None = None
     sync_commands: bool = True
 
@@ -73,22 +79,35 @@ class MJBot(commands.Bot):
         self.sim: Simulator | None = None
         self.pool: CometAPIPool | None = None
         self.web: WebServer | None = None
+        self._janitor: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.database_path)
         base_url, key = await self._backend()
         self.pool = CometAPIPool(base_url, timeout=self.settings.cometapi_timeout)
         self.clients = SingleClient(self.pool.client(key))
-        self.presenter = Presenter(self, min_interval=self.tuning.edit_interval)
-        self.jobs = JobService(self.db, self.clients, self.presenter, self.tuning.jobs)
+        self.presenter = Presenter(
+            self, min_interval=self.tuning.edit_interval, delivery=self.tuning.delivery
+        )
+        self.jobs = JobService(self.db, self.clients, self.presenter, self._job_config())
         self.actions = ActionService(self.jobs)
         self.region = RegionService(
-            self.actions, self._link_secret(), public_base_url=self.settings.public_base_url
+            self.actions,
+            self._derived_secret(b"mjbot-region-links").encode(),
+            public_base_url=self.settings.public_base_url,
         )
         self.web = WebServer(
-            self.settings.web_host, self.settings.web_port, self.jobs.hint, region=self.region
+            self.settings.web_host,
+            self.settings.web_port,
+            self.jobs.hint,
+            secret=self._derived_secret(b"mjbot-webhook"),
+            region=self.region,
         )
-        await self.web.start()
+        try:
+            await self.web.start()
+        except OSError as exc:  # not a network outage: retrying login would not help
+            where = f"{self.settings.web_host}:{self.settings.web_port}"
+            raise StartupError(say("startup.web_port", where=where, error=_brief(exc))) from None
         self.jobs.config = replace(self.jobs.config, notify_hook=self._hook_url())
         self.clicks = ClickHandler(self)
         self.region_ui = RegionUI(self)
@@ -100,6 +119,7 @@ class MJBot(commands.Bot):
             await self.load_extension(name)
         resumed = await self.jobs.resume()
         self.tracker.start()
+        self._janitor = asyncio.create_task(self._tidy(), name="janitor")
         # Results whose final render never landed (a crash, a Discord error) are posted now.
         swept = await self.presenter.sweep(since=time.time() - SWEEP_WINDOW)
         if swept:
@@ -141,12 +161,34 @@ class MJBot(commands.Bot):
         )
         await tell(interaction, say("internal"))
 
-    def _link_secret(self) -> bytes:
-        """Signs web-editor links; from MASTER_KEY so links survive a restart, else random."""
-        if self.settings.master_key is not None:
-            key = self.settings.master_key.get_secret_value().encode()
-            return hashlib.sha256(b"mjbot-region-links:" + key).digest()
-        return secrets.token_bytes(32)
+    def _job_config(self) -> JobConfig:
+        base = self.tuning.jobs or JobConfig(deadline_seconds=self.settings.job_deadline_seconds)
+        return replace(
+            base,
+            relax_enabled=self.settings.relax_enabled,
+            dm_daily_jobs=self.settings.dm_daily_jobs,
+        )
+
+    def _derived_secret(self, label: bytes) -> str:
+        """A secret that survives restarts (webhook URLs, editor links): WEBHOOK_SECRET, else
+        derived from MASTER_KEY or the API key. Only the in-process simulator, which restarts
+        with the bot, gets a random one."""
+        s = self.settings
+        for source in (s.webhook_secret, s.master_key, s.cometapi_key):
+            if source is not None:
+                key = source.get_secret_value().encode()
+                return hmac.new(key, label, hashlib.sha256).hexdigest()[:40]
+        return secrets.token_hex(20)
+
+    async def _tidy(self) -> None:
+        """Hourly: drop what a long-running bot no longer needs (closed editor sessions)."""
+        while True:
+            await asyncio.sleep(self.tuning.janitor_interval)
+            try:
+                pruned = await self.region.prune()
+                log.debug("janitor: %d region sessions pruned", pruned)
+            except Exception:  # the next round tries again
+                log.exception("janitor round failed")
 
     def _hook_url(self) -> str | None:
         assert self.web is not None
@@ -170,6 +212,8 @@ class MJBot(commands.Bot):
         """Stop in the order data flows: no new polls, no new interactions, then the rest.
         Each step is bounded so one stuck part cannot keep the process alive."""
         steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self._janitor is not None:
+            self._janitor.cancel()
         if hasattr(self, "tracker"):
             steps.append(("tracker", self.tracker.stop))
         steps.append(("discord", super().close))
@@ -193,6 +237,42 @@ class MJBot(commands.Bot):
                 log.exception("shutdown: the %s failed to stop", name)
 
 
+class StartupError(Exception):
+    """The bot cannot start, for a reason one sentence explains (no traceback)."""
+
+
+# Network failures at start that may pass: retried with backoff instead of exiting.
+_TRANSIENT = (OSError, aiohttp.ClientError, TimeoutError, discord.DiscordServerError)
+
+
 async def run_bot(settings: Settings, token: str) -> None:
     async with MJBot(settings) as bot:
-        await bot.start(token)
+        await start_bot(bot, token)
+
+
+async def start_bot(
+    bot: MJBot, token: str, *, backoff: float = 1.0, max_backoff: float = 60.0
+) -> None:
+    """Log in (retrying with backoff while Discord is unreachable), then stay connected.
+    Raises StartupError for what retrying cannot fix: a wrong token, missing intents."""
+    delay = backoff
+    while True:
+        try:
+            await bot.login(token)
+            break
+        except discord.LoginFailure:
+            raise StartupError(say("startup.bad_token")) from None
+        except _TRANSIENT as exc:
+            log.warning("%s", say("startup.offline", seconds=f"{delay:g}", error=_brief(exc)))
+            await asyncio.sleep(delay)
+            delay = min(max_backoff, delay * 2)
+    try:
+        await bot.connect(reconnect=True)
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(say("startup.intents")) from None
+    except discord.LoginFailure:
+        raise StartupError(say("startup.bad_token")) from None
+
+
+def _brief(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]

@@ -29,10 +29,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import run_bot
+    from bot.app import StartupError, run_bot
 
     token = require_discord_token(settings)
-    asyncio.run(run_bot(settings, token))
+    try:
+        asyncio.run(run_bot(settings, token))
+    except StartupError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 3
     return 0
 
 

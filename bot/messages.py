@@ -14,13 +14,24 @@ SENTENCES: Final[dict[str, str]] = {
         "No COMETAPI_KEY is set: using the built-in CometAPI simulator (images are generated "
         "locally, nothing is charged)."
     ),
+    "startup.bad_token": "Discord refused DISCORD_TOKEN: copy the token again from the "
+    "Developer Portal (your application → Bot → Reset Token) into .env.",
+    "startup.intents": "Discord refused the bot's intents: enable the privileged intents it "
+    "asks for in the Developer Portal (your application → Bot → Privileged Gateway Intents).",
+    "startup.web_port": "The bot's web server cannot listen on {where} ({error}): set "
+    "WEB_PORT to a free port.",
+    "startup.offline": "Discord is unreachable ({error}); trying again in {seconds} s.",
     # Input checks (before anything is charged)
     "prompt.empty": "Your prompt is empty: describe what you want to see.",
     "prompt.too_long": "Your prompt is {length} characters long; the limit is {limit}.",
     "prompt.banned": "Your prompt was blocked because it contains “{word}”. Nothing was charged.",
     "prompt.bad_param": "The parameter {param} is not valid: {why}.",
-    "prompt.repeat": "--repeat is not allowed here (it multiplies the cost).",
+    "prompt.too_many_jobs": "This prompt would start {count} jobs ({how}); this server allows "
+    "at most {limit} per command. Nothing was charged.",
+    "prompt.one_job_per_command": "This prompt would start {count} jobs ({how}); the bot runs "
+    "one job per command. Send the variants one at a time. Nothing was charged.",
     "prompt.nsfw_channel": "That prompt can only be used in an age-restricted channel.",
+    "prompt.nsfw_blocked": "This server does not allow NSFW prompts. Nothing was charged.",
     "image.rejected": "The image “{name}” could not be used: {why}.",
     "image.too_many": "Attach at most {limit} reference images.",
     "image.not_an_image": "it is not an image",
@@ -37,7 +48,11 @@ SENTENCES: Final[dict[str, str]] = {
     "mask.full": "The mask marks the whole image: leave some of it black to keep.",
     "channel.not_allowed": "This channel is not set up for the bot. Ask a moderator where to "
     "use it.",
-    "mode.relax_off": "Relax mode is not enabled on this bot; use fast or turbo.",
+    "mode.relax_off": "Relax mode is not enabled here; use fast or turbo.",
+    "mode.unknown": "“{mode}” is not a speed mode; use fast or turbo.",
+    "dm.off": "Images can't be made in direct messages with this bot. Use it in a server.",
+    "member.banned": "You can't use this bot on this server. Ask a moderator if you think "
+    "this is a mistake.",
     # Job lifecycle
     "job.queued": "Queued{position}.",
     "job.waiting": "Waiting to start…",
@@ -45,6 +60,15 @@ SENTENCES: Final[dict[str, str]] = {
     "job.done": "Done in {seconds}s.",
     "job.failed": "This job failed: {reason}. Nothing was charged.",
     "job.timed_out": "This job took too long and was stopped. Nothing was charged.",
+    "job.lost": "CometAPI never confirmed this job, so your charge was given back. If it "
+    "turns up later, it will appear here for free.",
+    "job.done_free": "Done in {seconds}s. It arrived late, so it is free.",
+    "job.result_link": "Done in {seconds}s. I couldn't attach the result here, so here is "
+    "its link: {url}",
+    "job.result_unusable": "The job finished, but its result can't be shown ({reason}). "
+    "Your charge was given back.",
+    "result.not_media": "it is not an image or a video",
+    "result.unavailable": "it could not be downloaded",
     "job.delayed": "CometAPI is slow to answer; your job is still being tracked.",
     "job.not_found": "I can't find job {job_id}.",
     "job.not_yours": "That job belongs to someone else.",
@@ -107,7 +131,12 @@ SENTENCES: Final[dict[str, str]] = {
     "upstream.rejected": "CometAPI refused the job: {description}. Nothing was charged.",
     "upstream.banned": "Midjourney blocked the prompt (“{word}”). Nothing was charged.",
     "upstream.rate_limited": "CometAPI asked us to slow down; your job is queued.",
-    "quota.exhausted": "You have used today's quota for this server ({limit} jobs).",
+    "quota.user": "You have used your {limit} jobs for today on this server. The next one "
+    "frees up <t:{reset}:R>. Nothing was charged.",
+    "quota.dm": "You have used your {limit} direct-message jobs for today. The next one frees "
+    "up <t:{reset}:R>. Nothing was charged.",
+    "quota.guild": "This server has used its job budget. It frees up <t:{reset}:R>; a "
+    "moderator can raise it. Nothing was charged.",
     "busy": "The bot is very busy right now. Try again in a moment. Nothing was charged.",
     "internal": "Something went wrong on our side. Nothing was charged.",
 }

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     job_deadline_seconds: float = Field(default=1800.0, gt=0)
     # Encrypts guild-owned API keys at rest; without it guild keys are disabled.
     master_key: SecretStr | None = None
+    # The secret in the webhook URL CometAPI calls back; derived from MASTER_KEY or the API
+    # key when unset, so it stays the same across restarts either way.
+    webhook_secret: SecretStr | None = None
+    # Jobs a user may start per day in direct messages with the bot (0: none).
+    dm_daily_jobs: int = Field(default=0, ge=0, le=10_000)
 
     @field_validator("public_base_url", mode="before")
     @classmethod
@@ -69,7 +74,7 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts if p)
         return value
 
-    @field_validator("discord_token", "cometapi_key", "master_key", mode="before")
+    @field_validator("discord_token", "cometapi_key", "master_key", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str):
@@ -83,7 +88,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line or a user."""
-        found = [self.discord_token, self.cometapi_key, self.master_key]
+        found = [self.discord_token, self.cometapi_key, self.master_key, self.webhook_secret]
         return [s.get_secret_value() for s in found if s is not None]
 
 

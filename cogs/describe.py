@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.errors import Refused
 from bot.messages import say
 from bot.ui.attachments import image_data_url
-from bot.ui.clicks import requester
+from bot.ui.clicks import refuse, requester, tell
 from bot.ui.render import NO_PINGS, job_embed
 
 if TYPE_CHECKING:
@@ -30,19 +30,20 @@ class Describe(commands.Cog):
         image: discord.Attachment,
         private: bool = False,
     ) -> None:
+        req = requester(interaction)
+        mode = self.bot.settings.default_mode.value
+        try:
+            await self.bot.jobs.admit(req, mode=mode)  # refuse at once, before deferring
+        except Refused as exc:
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
             url = await image_data_url(image)
             meta = {"attachment_limit": interaction.filesize_limit}
-            job = await self.bot.jobs.describe(
-                requester(interaction),
-                url,
-                mode=self.bot.settings.default_mode.value,
-                private=private,
-                meta=meta,
-            )
+            job = await self.bot.jobs.describe(req, url, mode=mode, private=private, meta=meta)
         except Refused as exc:
-            await interaction.edit_original_response(content=say(exc.key, **exc.fields))
+            await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)
             return
         message = await interaction.edit_original_response(
             embed=job_embed(job), allowed_mentions=NO_PINGS

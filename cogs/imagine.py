@@ -13,7 +13,7 @@ from bot.errors import Refused
 from bot.jobs.prompts import ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
-from bot.ui.clicks import requester, tell
+from bot.ui.clicks import refuse, requester, tell
 from bot.ui.render import NO_PINGS, job_embed
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ class Imagine(commands.Cog):
         image3: discord.Attachment | None = None,
         private: bool = False,
     ) -> None:
+        req = requester(interaction)
+        mode = speed or self.bot.settings.default_mode.value
         try:
             options = ImagineOptions(
                 aspect=aspect,
@@ -81,8 +83,8 @@ class Imagine(commands.Cog):
                 tile=tile,
                 raw=raw,
             )
-            text = await self._checked_prompt(interaction, build_prompt(prompt, options))
-            mode = self._mode(speed)
+            # Every check but the quotas, before deferring: a refusal is private and at once.
+            text = await self.bot.jobs.admit(req, mode=mode, prompt=build_prompt(prompt, options))
         except Refused as exc:
             await tell(interaction, say(exc.key, **exc.fields))
             return
@@ -91,10 +93,10 @@ class Imagine(commands.Cog):
             images = [await image_data_url(a) for a in (image1, image2, image3) if a]
             meta = {"attachment_limit": interaction.filesize_limit}
             job = await self.bot.jobs.imagine(
-                requester(interaction), text, mode=mode, private=private, images=images, meta=meta
+                req, text or prompt, mode=mode, private=private, images=images, meta=meta
             )
         except Refused as exc:
-            await interaction.edit_original_response(content=say(exc.key, **exc.fields))
+            await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)
             return
         message = await interaction.edit_original_response(
             embed=job_embed(job), allowed_mentions=NO_PINGS
@@ -107,20 +109,6 @@ class Imagine(commands.Cog):
         self, interaction: discord.Interaction[MJBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][:25]
-
-    async def _checked_prompt(self, interaction: discord.Interaction[MJBot], text: str) -> str:
-        if interaction.guild_id:
-            settings = await self.bot.db.guilds.get(interaction.guild_id)
-            allowed = settings.allowed_channel_ids
-            if allowed and interaction.channel_id not in allowed:
-                raise Refused("channel.not_allowed")
-        return await self.bot.jobs.checked_prompt(interaction.guild_id, text)
-
-    def _mode(self, speed: str | None) -> str:
-        mode = speed or self.bot.settings.default_mode.value
-        if mode == "relax" and not self.bot.settings.relax_enabled:
-            raise Refused("mode.relax_off")
-        return mode
 
 
 async def setup(bot: MJBot) -> None:

@@ -91,6 +91,7 @@ class Database:
         self.users = UsersRepository(self)
         self.ledger = LedgerRepository(self)
         self.audit = AuditRepository(self)
+        self._instance: str | None = None
 
     @classmethod
     async def open(
@@ -146,6 +147,19 @@ class Database:
 
     def now(self) -> float:
         return self.clock()
+
+    async def instance(self) -> str:
+        """This deployment's tag (migration 0005), read once: it prefixes the `state` of
+        every submit so that no other deployment's task is ever taken for one of ours."""
+        if self._instance is None:
+            async with self._read() as conn:
+                rows = list(
+                    await conn.execute_fetchall(
+                        "SELECT value FROM bot_state WHERE key = 'instance'"
+                    )
+                )
+            self._instance = str(rows[0][0]) if rows else "local"
+        return self._instance
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

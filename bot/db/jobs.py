@@ -209,11 +209,20 @@ class JobsRepository:
 
     async def overdue(self, now: float, limit: int = 500) -> list[JobRecord]:
         """Unfinished jobs past their deadline, and submits still without a task id whose
-        reconcile time (their next_poll_at) has passed."""
+        outcome is being reconciled (the service checks their grace)."""
         return await self._select(
             f"WHERE {PENDING_SQL} AND ((deadline_at IS NOT NULL AND deadline_at < ?) "
-            "OR (task_id IS NULL AND next_poll_at <= ?)) ORDER BY id LIMIT ?",
-            [now, now, limit],
+            "OR (task_id IS NULL AND status != 'reserved')) ORDER BY id LIMIT ?",
+            [now, limit],
+        )
+
+    async def orphans_due(self, now: float, late_since: float, limit: int = 100) -> list[JobRecord]:
+        """Jobs whose submit answer was lost and whose next look-up by state is due: those
+        still waiting, and those refunded as lost since `late_since` (one found is delivered)."""
+        return await self._select(
+            "WHERE task_id IS NULL AND next_poll_at <= ? AND (status = 'submitted' "
+            "OR (status = 'timed_out' AND finished_at >= ?)) ORDER BY next_poll_at, id LIMIT ?",
+            [now, late_since, limit],
         )
 
     async def due(
@@ -250,9 +259,11 @@ class JobsRepository:
     async def undelivered(self, since: float, limit: int = 500) -> list[JobRecord]:
         """Finished jobs with a message whose final render never landed (crash, Discord
         error): what the presenter sweeps at start."""
+        # meta.delivered holds the status whose render landed (1: an older bot's "true").
         return await self._select(
             f"WHERE NOT ({PENDING_SQL}) AND finished_at >= ? "
-            "AND coalesce(json_extract(meta, '$.delivered'), 0) = 0 ORDER BY id LIMIT ?",
+            "AND coalesce(json_extract(meta, '$.delivered'), '') NOT IN (status, 1) "
+            "ORDER BY id LIMIT ?",
             [since, limit],
         )
 

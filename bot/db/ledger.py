@@ -12,7 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from bot.db.errors import NotFound
-from bot.db.records import ChargeState, LedgerEntry, LedgerKind
+from bot.db.records import ChargeState, LedgerEntry, LedgerKind, QuotaOutcome
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -54,11 +54,11 @@ class LedgerRepository:
         guild_limit: int | None,
         since_user: float,
         since_guild: float,
-    ) -> bool:
+    ) -> QuotaOutcome:
         """Charge the job only if the user's and the guild's usage stay within their limits
         (None: unlimited). Check and write run in one BEGIN IMMEDIATE transaction, so parallel
-        reservations, from any process, can never overspend. False: over a limit, or the job
-        was already charged. The job's charge_state becomes RESERVED; see `confirm`."""
+        reservations, from any process, can never overspend. Anything but CHARGED charged
+        nothing. The job's charge_state becomes RESERVED; see `confirm`."""
         _check_amount(amount)
         async with self._db._write() as conn:
             if user_limit is not None:
@@ -67,15 +67,34 @@ class LedgerRepository:
                     log.info(
                         "job %d: user %d over quota (%d/%d)", job_id, user_id, used, user_limit
                     )
-                    return False
+                    return QuotaOutcome.USER_LIMIT
             if guild_limit is not None:
                 used = await self._usage(conn, guild_id, None, since_guild)
                 if used + amount > guild_limit:
                     log.info(
                         "job %d: guild %s over budget (%d/%d)", job_id, guild_id, used, guild_limit
                     )
-                    return False
-            return await self._charge(conn, job_id, guild_id, user_id, amount, ChargeState.RESERVED)
+                    return QuotaOutcome.GUILD_LIMIT
+            won = await self._charge(conn, job_id, guild_id, user_id, amount, ChargeState.RESERVED)
+            return QuotaOutcome.CHARGED if won else QuotaOutcome.ALREADY_CHARGED
+
+    async def oldest_charge(
+        self, guild_id: int | None, user_id: int | None, since: float
+    ) -> float | None:
+        """When the oldest charge still counted since `since` was made (refunded ones do not
+        count): a rolling window frees its first credit that long after it."""
+        sql = (
+            "SELECT MIN(c.created_at) FROM ledger AS c LEFT JOIN ledger AS r "
+            "ON r.job_id = c.job_id AND r.kind = 'refund' "
+            "WHERE c.kind = 'charge' AND r.id IS NULL AND c.guild_id IS ? AND c.created_at >= ?"
+        )
+        params: list[object] = [guild_id, since]
+        if user_id is not None:
+            sql += " AND c.user_id = ?"
+            params.append(user_id)
+        async with self._db._read() as conn:
+            rows = list(await conn.execute_fetchall(sql, params))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def confirm(self, job_id: int) -> bool:
         """Mark a reserved charge as final once upstream accepted the job (RESERVED → CHARGED)."""

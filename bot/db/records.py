@@ -50,6 +50,13 @@ class ChargeState(StrEnum):
     REFUNDED = "refunded"
 
 
+class QuotaOutcome(StrEnum):
+    CHARGED = "charged"
+    USER_LIMIT = "user_limit"  # the user's daily quota is used up
+    GUILD_LIMIT = "guild_limit"  # the guild's budget is used up
+    ALREADY_CHARGED = "already_charged"
+
+
 class LedgerKind(StrEnum):
     CHARGE = "charge"
     REFUND = "refund"
@@ -227,7 +234,7 @@ class GuildSettings:
     monthly_budget: int | None = None  # None: unlimited
     banned_words: tuple[str, ...] = ()
     default_mode: str | None = None  # None: the operator's default
-    relax_enabled: bool = False  # only effective where the operator enables relax too
+    relax_enabled: bool = True  # guilds may turn it off; needs the operator's RELAX_ENABLED too
     nsfw_policy: NsfwPolicy = NsfwPolicy.NSFW_CHANNELS
     max_repeat: int = 1  # each repeat is another paid job
     api_key_encrypted: bytes | None = field(default=None, repr=False)

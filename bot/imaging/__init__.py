@@ -4,7 +4,7 @@ Pure, synchronous functions with no Discord import; the bot calls them via async
 """
 
 from bot.imaging.errors import IMAGE_REASONS, MASK_REASONS, ImageRejected, MaskRejected
-from bot.imaging.fit import fit_to_limit, to_data_url
+from bot.imaging.fit import fit_result, fit_to_limit, sniff_video, to_data_url
 from bot.imaging.grid import PRESETS, Grid, Selection, grid_for
 from bot.imaging.masks import (
     coverage,
@@ -36,6 +36,7 @@ __all__ = [
     "decode_mask_data_url",
     "detect_mask_kind",
     "encode_mask",
+    "fit_result",
     "fit_to_limit",
     "grid_for",
     "is_cached",
@@ -47,5 +48,6 @@ __all__ = [
     "render_mask_preview",
     "render_region_preview",
     "sniff_format",
+    "sniff_video",
     "to_data_url",
 ]

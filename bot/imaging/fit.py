@@ -135,3 +135,31 @@ def _fit_animation(img: Image.Image, limit: int) -> bytes | None:
         if buf.tell() <= limit:
             return buf.getvalue()
     return None
+
+
+# --- whole results: an image to fit, a video to attach as is, or nothing usable ----------
+
+VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime"}
+
+
+def sniff_video(data: bytes) -> str | None:
+    """The extension of a video container by its magic bytes (None: not a video)."""
+    head = data[:32]
+    if head[4:8] == b"ftyp":
+        return "mov" if head[8:10] == b"qt" else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    return None
+
+
+def fit_result(data: bytes, limit_bytes: int) -> tuple[bytes, str] | None:
+    """A job's result ready to attach: (bytes, extension), or None when it is a video larger
+    than the limit (no re-encoding here: the caller links it). Raises ImageRejected when the
+    data is neither an image nor a video ("not_an_image"), or an image that cannot fit."""
+    video = sniff_video(data)
+    if video is not None:
+        return (data, video) if len(data) <= limit_bytes else None
+    if sniff_format(data) is None:
+        raise ImageRejected("not_an_image", "the result is neither an image nor a video")
+    body, ext, _ = fit_to_limit(data, limit_bytes)
+    return body, ext

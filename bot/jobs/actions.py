@@ -6,7 +6,7 @@ The claim row is the lock: a double click or a second user loses the INSERT and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.cometapi.buttons import ButtonInfo, ButtonKind, classify
 from bot.cometapi.models import Button
@@ -60,24 +60,20 @@ class ActionService:
         await self.check_policy(parent, req)
         if info.kind == ButtonKind.INPAINT and not extra.mask_data_url:
             raise Refused("region.session_gone")  # only the region editor sends a mask
-        if extra.prompt is not None:
-            extra = replace(
-                extra, prompt=await self.jobs.checked_prompt(req.guild_id, extra.prompt)
-            )
         if not await self.db.claims.claim(job_id, index, req.user_id):
             raise Refused("button.claimed")
         remix = extra.remix and info.remixable
-        needs_modal = info.needs_modal or remix
+        typed = extra.prompt is not None
+        prompt = extra.prompt if typed else (parent.final_prompt or parent.prompt)
         meta: dict[str, object] = {"label": info.accessible_label}
-        if needs_modal:
-            meta["modal_prompt"] = extra.prompt or parent.final_prompt or parent.prompt
         if extra.mask_data_url:
             meta.update(modal_mask=extra.mask_data_url, region=True)
         try:
             child = await self.jobs.reserve(
                 req,
                 kind="action",
-                prompt=extra.prompt or parent.final_prompt or parent.prompt,
+                prompt=prompt or "",
+                typed=typed,
                 mode=parent.mode,
                 private=parent.private,
                 parent=parent,
@@ -85,7 +81,7 @@ class ActionService:
                 action=info.kind.value,
                 meta=meta,
             )
-        except Refused:
+        except BaseException:  # refused, or the database failed: the button must work again
             await self.db.claims.release(job_id, index)
             raise
         assert parent.task_id is not None

@@ -11,9 +11,11 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 log = logging.getLogger(__name__)
+PRUNE_AT = 256  # remembered keys before stale ones are dropped
 
 Flush = Callable[[int], Awaitable[None]]
 
@@ -32,13 +34,26 @@ class EditCoalescer:
         """An intermediate change: edit soon, merged with any others in the window."""
         if key in self._pending:
             return  # the waiting edit will read the newest state
-        wait = max(0.0, self._last.get(key, float("-inf")) + self.min_interval - self.clock())
+        now = self.clock()
+        if len(self._last) > PRUNE_AT:  # a time older than the window no longer matters
+            self._last = {k: t for k, t in self._last.items() if now - t < self.min_interval}
+        wait = max(0.0, self._last.get(key, float("-inf")) + self.min_interval - now)
         self._pending[key] = asyncio.create_task(self._later(key, wait))
 
+    def rendered(self, key: int) -> None:
+        """The message was just drawn some other way (posted): the window starts now."""
+        self._last[key] = self.clock()
+
     def cancel(self, key: int) -> None:
+        """No more intermediate edits for `key` (its final edit goes at once)."""
+        self._last.pop(key, None)
         task = self._pending.pop(key, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
+
+    def __len__(self) -> int:
+        """Keys remembered (pending or recently edited): stays flat on a long-running bot."""
+        return len(self._last.keys() | self._pending.keys())
 
     async def close(self) -> None:
         tasks = list(self._pending.values())
@@ -73,11 +88,17 @@ class ChannelBudget:
         self._sent: dict[int, deque[float]] = {}
 
     def _window(self, channel_id: int) -> deque[float]:
+        if len(self._sent) > PRUNE_AT:  # forget channels with nothing in their window
+            cutoff = self.clock() - self.per
+            self._sent = {c: w for c, w in self._sent.items() if w and w[-1] > cutoff}
         window = self._sent.setdefault(channel_id, deque())
         cutoff = self.clock() - self.per
         while window and window[0] <= cutoff:
             window.popleft()
         return window
+
+    def __len__(self) -> int:
+        return len(self._sent)
 
     def allow(self, channel_id: int) -> bool:
         if len(self._window(channel_id)) >= self.limit:
@@ -87,3 +108,28 @@ class ChannelBudget:
 
     def record(self, channel_id: int) -> None:
         self._window(channel_id).append(self.clock())
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, dropped when nobody holds or waits for it, so a bot that
+    serves millions of jobs keeps only the locks in use."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)

@@ -36,6 +36,7 @@ class Requester:
     channel_id: int
     guild_id: int | None = None
     is_moderator: bool = False
+    channel_nsfw: bool = False  # an age-restricted channel (NSFW prompts may be allowed)
     interaction_token: str | None = None
     interaction_expires_at: float | None = None
 
@@ -56,6 +57,9 @@ class JobConfig:
     max_unknown_polls: int = 5
     batch_size: int = 100
     notify_hook: str | None = None
+    # The operator's switches: relax mode at all, and jobs per user per day in DMs (0: none).
+    relax_enabled: bool = False
+    dm_daily_jobs: int = 0
     costs: dict[str, int] = field(default_factory=lambda: {"fast": 1, "turbo": 3, "relax": 1})
 
 

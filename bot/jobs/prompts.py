@@ -13,10 +13,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import Refused
+from bot.jobs import multipliers
 
 MAX_PROMPT = 1500
 # The words every guild blocks; guilds extend the list with their own (guild settings).
-DEFAULT_BANNED = ("gore", "nude", "nsfwword", "beheading", "child porn")
+DEFAULT_BANNED = ("gore", "beheading", "child porn")
+# Words that make a prompt NSFW: allowed only where the guild's NSFW policy allows
+# (by default, in channels Discord marks age-restricted).
+NSFW_TERMS = (
+    "nude",
+    "naked",
+    "nsfw",
+    "topless",
+    "nipples",
+    "explicit",
+    "erotic",
+    "porn",
+    "hentai",
+    "lingerie",
+    "sexual",
+)
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _ASPECT = re.compile(r"^(\d{1,4}):(\d{1,4})$")
@@ -102,8 +118,8 @@ def check_params(prompt: str) -> None:
     """Check raw `--params` typed in the prompt."""
     for match in _PARAM.finditer(prompt):
         name, value = match.group(1).lower(), match.group(2)
-        if name == "repeat" or name == "r":
-            raise PromptRejected("prompt.repeat")
+        if name in ("repeat", "r"):
+            continue  # counted with the permutations (multipliers.count)
         if name in ("ar", "aspect") and (value is None or not _valid_aspect(value)):
             raise PromptRejected("prompt.bad_param", param="--ar", why="use the form 16:9")
         if name in _RANGES and value is not None:
@@ -158,10 +174,17 @@ def build_prompt(text: str, options: ImagineOptions) -> str:
     return " ".join(p for p in parts if p)
 
 
-def check_prompt(prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT) -> str:
-    """The prompt ready to send, or PromptRejected with the first problem found."""
-    # Midjourney reads an em or en dash (phones type them) as "--": so do the checks.
-    prompt = " ".join(re.sub(r"(?<!\S)[\u2014\u2013](?=[a-z])", "--", prompt).split())
+def normalise_dashes(prompt: str) -> str:
+    """Midjourney reads an em or en dash (phones type them) before a word as "--"."""
+    return " ".join(re.sub(r"(?<!\S)[\u2014\u2013](?=[A-Za-z])", "--", prompt).split())
+
+
+def check_prompt(
+    prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT, max_jobs: int = 1
+) -> str:
+    """The prompt ready to send, or PromptRejected with the first problem found.
+    `max_jobs` is how many jobs permutations and --repeat may multiply it into."""
+    prompt = normalise_dashes(prompt)
     if not prompt or prompt.startswith("--"):
         raise PromptRejected("prompt.empty")
     if len(prompt) > limit:
@@ -170,7 +193,29 @@ def check_prompt(prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT)
     if word is not None:
         raise PromptRejected("prompt.banned", word=word)
     check_params(prompt)
+    check_multipliers(prompt, max_jobs)
     return prompt
+
+
+def check_multipliers(prompt: str, max_jobs: int) -> None:
+    """Refuse a prompt that would start several paid jobs: over the guild's cap always, and
+    within it too until the bot expands them itself (each must be its own charged job)."""
+    try:
+        found = multipliers.count(prompt)
+    except multipliers.BadRepeat:
+        why = f"use a whole number from 1 to {multipliers.MAX_REPEAT}"
+        raise PromptRejected("prompt.bad_param", param="--repeat", why=why) from None
+    if found.jobs <= 1:
+        return
+    if found.jobs > max_jobs:
+        raise PromptRejected(
+            "prompt.too_many_jobs", count=found.jobs, how=found.describe(), limit=max_jobs
+        )
+    raise PromptRejected("prompt.one_job_per_command", count=found.jobs, how=found.describe())
+
+
+def is_nsfw(prompt: str) -> bool:
+    return find_banned(prompt, NSFW_TERMS) is not None
 
 
 def bot_type_for(prompt: str) -> str:

@@ -19,17 +19,19 @@ from bot.cometapi import errors as api
 from bot.cometapi.models import SpeedMode, Task
 from bot.cometapi.retry import submit_outcome_unknown
 from bot.db import Database
-from bot.db.records import JobRecord, JobStatus
+from bot.db.records import JobRecord, JobStatus, QuotaOutcome
 from bot.errors import Refused
 from bot.jobs import submits
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
-from bot.jobs.prompts import DEFAULT_BANNED, check_prompt
-from bot.jobs.states import PENDING, TERMINAL, job_status_for, may_move, sources_for
+from bot.jobs.policy import Limits, Policy
+from bot.jobs.reconcile import Reconciler, job_state
+from bot.jobs.states import PENDING, job_status_for, may_move, sources_for
 from bot.jobs.submits import Submit
 
 log = logging.getLogger(__name__)
 
 DAY = 86_400.0
+MONTH = 30 * DAY
 UNFINISHED = (*PENDING, JobStatus.MODAL)
 
 
@@ -48,8 +50,18 @@ class JobService:
         self.config = config or JobConfig()
         self.clock = clock
         self.wake: Callable[[], None] = lambda: None  # set by the Tracker
+        self.policy = Policy(db, lambda: self.config)
+        self.reconciler = Reconciler(self)
 
     # -- creating and submitting ---------------------------------------------------------
+
+    async def admit(
+        self, req: Requester, *, mode: str, prompt: str | None = None, typed: bool = True
+    ) -> str | None:
+        """Every check `reserve` makes but the quotas, without writing anything: a cog may ask
+        first to refuse at once. Returns the typed prompt as it will be sent."""
+        checked, _ = await self._admit(req, mode=mode, prompt=prompt, typed=typed)
+        return checked
 
     async def reserve(
         self,
@@ -58,80 +70,90 @@ class JobService:
         kind: str,
         prompt: str,
         mode: str,
+        typed: bool = True,
         private: bool = False,
         parent: JobRecord | None = None,
         button_index: int | None = None,
         action: str = "",
         meta: dict[str, Any] | None = None,
     ) -> JobRecord:
-        """Write the job row and charge it within the guild's quotas; nothing upstream yet."""
+        """The one way to a paid job: every check (Policy), then the job row and its charge
+        within the quotas in one transaction, so a refused job leaves nothing behind and
+        nothing is charged. `typed`: the prompt is the user's (all prompt checks apply)."""
+        checked, limits = await self._admit(req, mode=mode, prompt=prompt, typed=typed)
         now = self.clock()
-        job = await self.db.jobs.create(
-            guild_id=req.guild_id,
-            channel_id=req.channel_id,
-            user_id=req.user_id,
-            parent_id=parent.id if parent else None,
-            button_index=button_index,
-            kind=kind,
-            action=action,
-            prompt=prompt,
-            mode=mode,
-            private=private,
-            interaction_token=req.interaction_token,
-            interaction_expires_at=req.interaction_expires_at,
-            deadline_at=now + self.config.deadline_seconds,
-            next_poll_at=now,
-            meta={"key_scope": self.clients.scope_for(req.guild_id), **(meta or {})},
-        )
-        cost = self.config.costs.get(mode, 1)
-        settings = await self.db.guilds.get(req.guild_id) if req.guild_id else None
-        user_limit = settings.daily_quota_per_user if settings else None
-        guild_limit = settings.monthly_budget if settings else None
-        ok = await self.db.ledger.reserve_within_quota(
-            job.id,
-            req.guild_id,
-            req.user_id,
-            cost,
-            user_limit=user_limit,
-            guild_limit=guild_limit,
-            since_user=now - DAY,
-            since_guild=now - 30 * DAY,
-        )
-        if not ok:
-            await self.db.jobs.transition(
-                job.id,
-                from_statuses=(JobStatus.RESERVED,),
-                to=JobStatus.FAILED,
-                fail_reason="quota",
-                finished_at=now,
+        cost = self.config.costs[mode]
+        async with self.db.transaction():
+            job = await self.db.jobs.create(
+                guild_id=req.guild_id,
+                channel_id=req.channel_id,
+                user_id=req.user_id,
+                parent_id=parent.id if parent else None,
+                button_index=button_index,
+                kind=kind,
+                action=action,
+                prompt=checked if checked is not None else prompt,
+                mode=mode,
+                private=private,
+                interaction_token=req.interaction_token,
+                interaction_expires_at=req.interaction_expires_at,
+                deadline_at=now + self.config.deadline_seconds,
+                next_poll_at=now,
+                meta={"key_scope": self.clients.scope_for(req.guild_id), **(meta or {})},
             )
-            raise Refused("quota.exhausted", limit=user_limit or guild_limit or 0)
-        await self.db.ledger.confirm(job.id)
+            outcome = await self.db.ledger.reserve_within_quota(
+                job.id,
+                req.guild_id,
+                req.user_id,
+                cost,
+                user_limit=limits.user_limit,
+                guild_limit=limits.guild_limit,
+                since_user=now - DAY,
+                since_guild=now - MONTH,
+            )
+            if outcome != QuotaOutcome.CHARGED:
+                raise await self._over_quota(outcome, req, limits, now)  # rolls the row back
+            await self.db.ledger.confirm(job.id)
         return await self._get(job.id)
 
-    async def checked_prompt(self, guild_id: int | None, prompt: str) -> str:
-        """Every prompt a user typed (command, remix, zoom, region) passes the same checks
-        before anything is charged: length, parameters, built-in and guild banned words."""
-        banned = list(DEFAULT_BANNED)
-        if guild_id is not None:
-            banned.extend((await self.db.guilds.get(guild_id)).banned_words)
-        return check_prompt(prompt, banned)
+    async def _admit(
+        self, req: Requester, *, mode: str, prompt: str | None, typed: bool
+    ) -> tuple[str | None, Limits]:
+        text = prompt or None
+        return await self.policy.admit(
+            req, mode=mode, typed_prompt=text if typed else None, prompt=None if typed else text
+        )
+
+    async def _over_quota(
+        self, outcome: QuotaOutcome, req: Requester, limits: Limits, now: float
+    ) -> Refused:
+        """The refusal naming the limit that was hit and when its first credit frees up."""
+        if outcome == QuotaOutcome.GUILD_LIMIT:
+            oldest = await self.db.ledger.oldest_charge(req.guild_id, None, now - MONTH)
+            return Refused("quota.guild", reset=int((oldest or now) + MONTH))
+        oldest = await self.db.ledger.oldest_charge(req.guild_id, req.user_id, now - DAY)
+        key = "quota.dm" if req.guild_id is None else "quota.user"
+        return Refused(key, limit=limits.user_limit or 0, reset=int((oldest or now) + DAY))
 
     async def launch(self, job: JobRecord, submit: Submit) -> JobRecord:
         """Submit a reserved job once. Raises Refused (refunded) when upstream says no."""
         client = self.clients.client_for(job.meta.get("key_scope"))
         try:
-            result = await submit(client, str(job.id))
+            result = await submit(client, job_state(await self.db.instance(), job.id))
         except api.CometAPIError as exc:
             if submit_outcome_unknown(exc):
                 log.warning("job %s: submit outcome unknown (%s); reconciling", job.id, exc)
-                return await self._await_reconcile(job)
-            await self._fail(job, reason=str(exc), from_statuses=(JobStatus.RESERVED,))
+                return await self.reconciler.await_task(job)
+            await self._fail(job, reason=str(exc), from_statuses=(JobStatus.RESERVED,), told=True)
             raise submits.refusal_for(exc) from exc
-        if not result.task_id:
-            return await self._await_reconcile(job)
+        except Exception:  # anything unforeseen after the charge: the request may have left
+            log.exception("job %s: submit failed unexpectedly; reconciling", job.id)
+            return await self.reconciler.await_task(job)
         now = self.clock()
         status = {21: JobStatus.MODAL, 22: JobStatus.QUEUED}.get(result.code, JobStatus.SUBMITTED)
+        extra = list(result.task_ids[1:])
+        if extra:  # one job tracks one task; keep the others on record rather than lose them
+            log.warning("job %s: the submit answered %d task ids", job.id, len(extra) + 1)
         moved = await self.db.jobs.transition(
             job.id,
             from_statuses=(JobStatus.RESERVED,),
@@ -139,6 +161,7 @@ class JobService:
             task_id=result.task_id,
             queue_position=result.queue_ahead,
             next_poll_at=now + self.config.poll_young,
+            meta={**job.meta, "extra_task_ids": extra} if extra else job.meta,
         )
         job = moved or await self._get(job.id)
         if job.status == JobStatus.MODAL:
@@ -161,7 +184,7 @@ class JobService:
         job = await self.reserve(
             req, kind="imagine", prompt=prompt, mode=mode, private=private, meta=meta
         )
-        return await self.launch(job, submits.imagine(prompt, images, mode, self.config))
+        return await self.launch(job, submits.imagine(job.prompt, images, mode, self.config))
 
     async def describe(
         self,
@@ -178,21 +201,11 @@ class JobService:
         )
         return await self.launch(job, submits.describe(image, mode, self.config))
 
-    async def _await_reconcile(self, job: JobRecord) -> JobRecord:
-        until = self.clock() + self.config.reconcile_grace
-        moved = await self.db.jobs.transition(
-            job.id,
-            from_statuses=(JobStatus.RESERVED,),
-            to=JobStatus.SUBMITTED,
-            meta={**job.meta, "reconcile_until": until},
-        )
-        return moved or await self._get(job.id)
-
     async def send_modal(self, job: JobRecord) -> JobRecord:
         """Answer a MODAL task with the prompt (and mask) stored when the user asked."""
         assert job.task_id is not None
         client = self.clients.client_for(job.meta.get("key_scope"))
-        prompt = job.meta.get("modal_prompt") or job.prompt
+        prompt = job.prompt  # the checked prompt the user gave (remix, zoom, region)
         mask = job.meta.get("modal_mask")
         meta = {k: v for k, v in job.meta.items() if k != "modal_mask"}
         try:
@@ -201,7 +214,7 @@ class JobService:
                 prompt=prompt,
                 mask_base64=mask,
                 mode=SpeedMode(job.mode),
-                state=str(job.id),
+                state=job_state(await self.db.instance(), job.id),
             )
         except api.CometAPIError as exc:
             if not submit_outcome_unknown(exc):
@@ -293,12 +306,19 @@ class JobService:
         await self._fail(job, reason="the task is unknown upstream", from_statuses=PENDING)
 
     async def expire_overdue(self) -> None:
-        """Time out jobs past their deadline, and submits that never showed up upstream."""
+        """Time out jobs past their deadline, and submits that never showed up upstream (those
+        are refunded but still looked for: one found later is delivered free)."""
         now = self.clock()
         for job in await self.db.jobs.overdue(now):
             until = job.meta.get("reconcile_until")
             if job.task_id is None and until is not None and now >= float(until):
-                await self._fail(job, reason="the submit was lost", from_statuses=PENDING)
+                await self._fail(
+                    job,
+                    reason="the submit was lost",
+                    from_statuses=PENDING,
+                    to=JobStatus.TIMED_OUT,
+                    key="job.lost",
+                )
             elif job.deadline_at is not None and now > job.deadline_at:
                 await self._fail(
                     job, reason="timed out", from_statuses=UNFINISHED, to=JobStatus.TIMED_OUT
@@ -311,60 +331,15 @@ class JobService:
         for job in await self.db.jobs.pending(limit=10_000):
             count += 1
             if job.status == JobStatus.RESERVED:
-                await self._await_reconcile(job)
+                await self.reconciler.await_task(job)
             else:
                 await self.db.jobs.update(job.id, next_poll_at=now)
         self.wake()
         return count
 
     async def hint(self, task_id: str, state: str) -> bool:
-        """A webhook named this task: poll it now. Nothing in the body is trusted."""
-        job = await self.db.jobs.get_by_task(task_id)
-        if job is None and state.isdigit():
-            reconciling = await self.db.jobs.get(int(state))
-            if reconciling is None or reconciling.task_id is not None:
-                return False
-            client = self.clients.client_for(reconciling.meta.get("key_scope"))
-            try:
-                task = await client.fetch(task_id)
-            except api.CometAPIError:
-                return False
-            job = await self.attach_by_state(task) if task is not None else None
-        if job is None:
-            return False
-        if job.status == JobStatus.TIMED_OUT and job.task_id:
-            # No longer polled, but a late success is still delivered (refunded, never
-            # charged twice): look it up now, with our key, rather than trust the body.
-            client = self.clients.client_for(job.meta.get("key_scope"))
-            try:
-                task = await client.fetch(job.task_id)
-            except api.CometAPIError:
-                return False
-            if task is not None:
-                await self.apply(task)
-            return True
-        if job.status in TERMINAL:
-            return False
-        await self.db.jobs.update(job.id, next_poll_at=self.clock())
-        self.wake()
-        return True
-
-    async def attach_by_state(self, task: Task) -> JobRecord | None:
-        """A task found by its `state` (our job id) for a submit whose answer was lost."""
-        if not task.state.isdigit():
-            return None
-        job = await self.db.jobs.get(int(task.state))
-        if job is None or job.task_id is not None or job.status in TERMINAL:
-            return None
-        moved = await self.db.jobs.transition(
-            job.id,
-            from_statuses=(JobStatus.SUBMITTED, JobStatus.RESERVED),
-            to=JobStatus.SUBMITTED,
-            task_id=task.id,
-            next_poll_at=self.clock(),
-        )
-        self.wake()
-        return moved
+        """A webhook named this task: look at it now (the web server's entry point)."""
+        return await self.reconciler.hint(task_id, state)
 
     # -- settling ------------------------------------------------------------------------
 
@@ -376,8 +351,13 @@ class JobService:
         from_statuses: tuple[JobStatus, ...],
         to: JobStatus = JobStatus.FAILED,
         key: str | None = None,
+        told: bool = False,
     ) -> None:
-        meta = {**job.meta, "notice_key": key} if key else job.meta
+        """Fail (or time out) and refund in one transaction. `told`: the caller tells the user
+        (a refused submit), so the job has no message of its own to render."""
+        meta = {**job.meta, "notice_key": key} if key else dict(job.meta)
+        if told:
+            meta["delivered"] = to.value
         async with self.db.transaction():  # the failure and its refund land together
             moved = await self.db.jobs.transition(
                 job.id,
@@ -399,6 +379,14 @@ class JobService:
         await self.db.ledger.refund(job.id, reason)
         if job.parent_id is not None and job.button_index is not None:
             await self.db.claims.release(job.parent_id, job.button_index)
+
+    async def refund_undeliverable(self, job: JobRecord, reason: str) -> bool:
+        """A finished job whose result cannot be delivered at all (not an image, gone
+        upstream): give the charge back. True the first time."""
+        refunded = await self.db.ledger.refund(job.id, reason)
+        if refunded:
+            log.warning("job %s: result undeliverable (%s); refunded", job.id, reason)
+        return refunded
 
     async def _get(self, job_id: int) -> JobRecord:
         job = await self.db.jobs.get(job_id)

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.cometapi import errors as api
 from bot.cometapi.client import CometAPIClient
@@ -84,9 +84,10 @@ class Tracker:
         await self.service.expire_overdue()
         now = self.clock()
         config = self.service.config
-        due = await self.db.jobs.due(
-            now, limit=config.batch_size * 10, late_since=now - config.late_window
-        )
+        late_since = now - config.late_window
+        for orphan in await self.db.jobs.orphans_due(now, late_since):
+            await self._isolated(orphan, self.service.reconciler.look_up(orphan))
+        due = await self.db.jobs.due(now, limit=config.batch_size * 10, late_since=late_since)
         groups: dict[object, list[JobRecord]] = defaultdict(list)
         for job in due:
             groups[job.meta.get("key_scope")].append(job)
@@ -113,19 +114,31 @@ class Tracker:
             log.warning("poll of %d tasks failed: %s", len(ids), exc)
             await self._delayed(batch)
             return False
+        except Exception:  # never let one batch stop the round (nor the others' polls)
+            log.exception("poll of %d tasks failed unexpectedly", len(ids))
+            await self._delayed(batch)
+            return False
         # Reschedule the whole batch first; apply() may pull a job earlier (after a modal).
         now = self.clock()
         young = [j.id for j in batch if now - j.created_at < self.service.config.young_age]
         old = [j.id for j in batch if now - j.created_at >= self.service.config.young_age]
         await self.db.jobs.reschedule(young, now + self.service.config.poll_young)
         await self.db.jobs.reschedule(old, now + self.service.config.poll_old)
+        by_task = {j.task_id: j for j in batch}
         seen = {t.id for t in tasks}
         for task in tasks:
-            await self.service.apply(task)
+            await self._isolated(by_task.get(task.id), self.service.apply(task))
         for job in batch:
             if job.task_id not in seen:
-                await self.service.unknown(job)
+                await self._isolated(job, self.service.unknown(job))
         return True
+
+    async def _isolated(self, job: JobRecord | None, work: Awaitable[bool | None]) -> None:
+        """One job's error is logged and costs no other job its poll."""
+        try:
+            await work
+        except Exception:
+            log.exception("job %s: tracking failed", job.id if job else "?")
 
     async def _delayed(self, batch: list[JobRecord]) -> None:
         """Tell each job's owner once that the upstream is slow (faults.md #5)."""

@@ -31,11 +31,13 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
     member = interaction.user
     perms = getattr(member, "guild_permissions", None)
     is_mod = bool(perms and (perms.manage_messages or perms.manage_guild or perms.administrator))
+    is_nsfw = getattr(interaction.channel, "is_nsfw", None)
     return Requester(
         user_id=member.id,
         channel_id=interaction.channel_id or 0,
         guild_id=interaction.guild_id,
         is_moderator=is_mod,
+        channel_nsfw=bool(is_nsfw()) if callable(is_nsfw) else False,
         interaction_token=interaction.token,
         interaction_expires_at=time.time() + TOKEN_LIFETIME,
     )
@@ -47,6 +49,18 @@ async def tell(interaction: discord.Interaction[Any], text: str) -> None:
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
     else:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def refuse(
+    interaction: discord.Interaction[Any], text: str, *, deferred_ephemeral: bool
+) -> None:
+    """A refusal after `defer`: the sentence only the user sees, never a public message
+    (a public "thinking…" is removed rather than turned into the refusal)."""
+    if deferred_ephemeral:
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+        return
+    await interaction.delete_original_response()
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 class ClickHandler:

@@ -2,16 +2,18 @@
 
 Progress edits are coalesced to at most one per `min_interval` per message (a channel takes
 about 5 edits per 5 s); the final edit is never dropped. Results are re-uploaded as
-attachments, re-encoded to fit the attachment limit, because CometAPI's image links are
-guessable and may expire. Public job messages are edited with the bot token (it never
+attachments (bot/ui/delivery.py). Public job messages are edited with the bot token (it never
 expires); private ones through the interaction webhook while its token lives, then by DM.
+
+A finished job is marked delivered (meta "delivered" = its status) only once its render
+landed: a failed download is retried with backoff, a render Discord refused for now (429,
+5xx) too, and the start-up sweep renders whatever is still undelivered. A channel that is
+gone or forbids the bot gets the result by DM once, never a stream of 403s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import logging
 import time
 from collections.abc import Coroutine
@@ -19,32 +21,35 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.cometapi import errors as api
 from bot.db.records import JobRecord, JobStatus
-from bot.imaging.errors import ImageRejected
-from bot.imaging.fit import fit_to_limit
-from bot.jobs.coalesce import ChannelBudget, EditCoalescer
+from bot.imaging.fit import VIDEO_TYPES
+from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks
 from bot.jobs.events import EventKind, JobEvent
+from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result
 from bot.ui.render import NO_PINGS, job_embed, job_view
 
 if TYPE_CHECKING:
     from bot.app import MJBot
 
 log = logging.getLogger(__name__)
-DEFAULT_LIMIT = 10 * 1024 * 1024
-MAX_DOWNLOAD = 64 * 1024 * 1024
-MAX_RENDER_RETRIES = 4
 EXPIRED_TOKEN_CODES = (50027, 10015, 10062)  # invalid webhook token, unknown webhook/interaction
+HISTORY_LOOKBACK = 50  # messages searched for an earlier post of the same job
 
 
 class Presenter:
-    def __init__(self, bot: MJBot, *, min_interval: float = 3.0) -> None:
+    def __init__(
+        self,
+        bot: MJBot,
+        *,
+        min_interval: float = 3.0,
+        delivery: DeliveryPolicy | None = None,
+    ) -> None:
         self.bot = bot
         self.edits = EditCoalescer(self._progress, min_interval=min_interval)
         self.budget = ChannelBudget()
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._channels: dict[int, asyncio.Lock] = {}
-        self._retries: dict[int, int] = {}
+        self.delivery = delivery or DeliveryPolicy()
+        self._jobs = KeyedLocks()
+        self._channels = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, event: JobEvent) -> None:
@@ -62,26 +67,27 @@ class Presenter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _retry_later(self, job_id: int) -> None:
-        """A final render Discord refused for now (429 after discord.py's own retries, 5xx):
-        try again a few times with backoff; the start-up sweep is the last resort."""
-        attempt = self._retries.get(job_id, 0) + 1
-        if attempt > MAX_RENDER_RETRIES:
-            self._retries.pop(job_id, None)
-            return
-        self._retries[job_id] = attempt
-        await asyncio.sleep(min(60.0, 2.0 * 2**attempt))  # the backoff itself
-        await self.refresh(job_id)
+    def _retry_later(self, job: JobRecord, attempt: int) -> None:
+        async def later() -> None:
+            await asyncio.sleep(self.delivery.delay(attempt))  # the backoff itself
+            await self.refresh(job.id)
+
+        self._spawn(later(), f"retry-{job.id}")
 
     async def attached(self, rendered: JobRecord) -> None:
         """The job's message was just posted showing `rendered`: catch up on what happened
         meanwhile (events before the message existed were skipped), without a needless edit."""
         job = await self.bot.db.jobs.get(rendered.id)
-        if job is None or (job.status, job.progress) == (rendered.status, rendered.progress):
+        if job is None:
             return
+        changed = (job.status, job.progress) != (rendered.status, rendered.progress)
         if job.status.is_terminal:
-            await self.refresh(job.id)
-        else:
+            self.edits.cancel(job.id)
+            if changed:
+                await self.refresh(job.id)
+            return
+        self.edits.rendered(job.id)  # the next progress edit waits a whole interval
+        if changed:
             self.edits.schedule(job.id)
 
     async def sweep(self, since: float) -> int:
@@ -105,11 +111,19 @@ class Presenter:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def sizes(self) -> dict[str, int]:
+        """What the presenter holds in memory (a long-running bot must stay flat)."""
+        return {
+            "edits": len(self.edits),
+            "channels_budgeted": len(self.budget),
+            "job_locks": len(self._jobs),
+            "channel_locks": len(self._channels),
+            "tasks": len(self._tasks),
+        }
+
     async def refresh(self, job_id: int, *, counted: bool = False) -> None:
-        """Render the job's current state into its message (idempotent). A finished job is
-        marked delivered only once its render landed, so the start-up sweep retries it."""
-        lock = self._locks.setdefault(job_id, asyncio.Lock())
-        async with lock:
+        """Render the job's current state into its message (idempotent)."""
+        async with self._jobs.hold(job_id):
             job = await self.bot.db.jobs.get(job_id)
             if job is None:
                 return
@@ -117,91 +131,122 @@ class Presenter:
                 self.budget.record(job.channel_id)
             # One render at a time per channel: ten results finishing together queue up
             # behind Discord's per-channel limit instead of exhausting discord.py's retries.
-            channel_lock = self._channels.setdefault(job.channel_id, asyncio.Lock())
-            await channel_lock.acquire()
-            try:
-                if job.status.is_terminal and job.meta.get("delivered"):
-                    if job.status == JobStatus.SUCCEEDED and not job.meta.get("dm"):
-                        await self._edit(job, view=await self._view(job))  # buttons only
-                elif job.status == JobStatus.SUCCEEDED:
-                    await self._deliver(job)
-                elif job.status.is_terminal:
-                    await self._edit(job, embed=self._embed(job), view=None)
-                    await self.bot.db.jobs.merge_meta(job.id, {"delivered": True})
-                elif job.message_id is not None:
-                    await self._edit(job, embed=self._embed(job), view=None)
-            except discord.HTTPException as exc:
-                log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
-                if job.status.is_terminal and (exc.status == 429 or exc.status >= 500):
-                    self._spawn(self._retry_later(job.id), f"retry-{job.id}")
-            except Exception:  # one job's render must not take the others down
-                log.exception("job %s: render failed", job.id)
-            finally:
-                channel_lock.release()
-        if job.status.is_terminal:
-            self._locks.pop(job_id, None)
+            async with self._channels.hold(job.channel_id):
+                try:
+                    await self._render(job)
+                except discord.HTTPException as exc:
+                    await self._refused(job, exc)
+                except Exception:  # one job's render must not take the others down
+                    log.exception("job %s: render failed", job.id)
 
-    def _embed(self, job: JobRecord) -> discord.Embed:
+    async def _render(self, job: JobRecord) -> None:
+        delivered = job.meta.get("delivered") in (job.status.value, True)
+        if job.status.is_terminal and delivered:
+            if job.status == JobStatus.SUCCEEDED and not job.meta.get("dm"):
+                await self._edit(job, view=await self._view(job))  # buttons only
+        elif job.status == JobStatus.SUCCEEDED:
+            await self._deliver(job)
+        elif job.status.is_terminal:
+            if await self._edit(job, embed=self._embed(job), view=None):
+                await self._mark_delivered(job)
+        elif job.message_id is not None:
+            await self._edit(job, embed=self._embed(job), view=None)
+
+    async def _refused(self, job: JobRecord, exc: discord.HTTPException) -> None:
+        """Discord refused a render. Progress edits are simply dropped; a final one is tried
+        again later (429, 5xx) or, if the channel is gone or closed to the bot, sent by DM."""
+        log.warning("job %s: edit refused (%s %s)", job.id, exc.status, exc.code)
+        if not job.status.is_terminal:
+            return
+        if exc.status == 429 or exc.status >= 500:
+            attempt = int(job.meta.get("render_attempts", 0)) + 1
+            await self.bot.db.jobs.merge_meta(job.id, {"render_attempts": attempt})
+            if attempt < self.delivery.attempts:
+                self._retry_later(job, attempt)
+            return
+        if isinstance(exc, discord.Forbidden | discord.NotFound):
+            # The result stays retrievable with /show; one DM, then no more 403s.
+            if not job.meta.get("dm"):
+                if job.status == JobStatus.SUCCEEDED:
+                    result = await self._result(job)
+                    if result is None:
+                        return  # the download is retried; that render lands here again
+                else:
+                    result = Result()
+                embed = self._embed(job, result)
+                await self._dm(job, result.file, embed=embed, view=await self._view(job))
+            await self._mark_delivered(job, undeliverable=True)
+
+    def _embed(self, job: JobRecord, result: Result | None = None) -> discord.Embed:
+        if job.status == JobStatus.SUCCEEDED:
+            file = result.file if result is not None else None
+            if file is None or file.filename.rsplit(".", 1)[-1] in VIDEO_TYPES:
+                return job_embed(job)  # a video plays as the attachment itself
+            return job_embed(job, image_url=f"attachment://{file.filename}")
         preview = job.image_url if job.status == JobStatus.RUNNING and not job.private else None
         embed = job_embed(job, image_url=preview)
         if job.meta.get("delayed_notice") and not job.status.is_terminal:
             embed.add_field(name="Note", value="CometAPI is slow to answer; still tracking.")
         return embed
 
+    async def _result(self, job: JobRecord) -> Result | None:
+        """The job's result, or None when the download failed and will be tried again."""
+        attempt = int(job.meta.get("delivery_attempts", 0)) + 1
+        client = self.bot.clients.client_for(job.meta.get("key_scope"))
+        try:
+            result = await fetch_result(job, client, last_try=attempt >= self.delivery.attempts)
+        except RetryLater:
+            await self.bot.db.jobs.merge_meta(job.id, {"delivery_attempts": attempt})
+            self._retry_later(job, attempt)
+            return None
+        if result.unusable is not None:
+            await self.bot.jobs.refund_undeliverable(job, result.unusable)
+        return result
+
     async def _deliver(self, job: JobRecord) -> None:
-        file = await self._result_file(job)
-        if file is None and (job.video_url or job.image_url):
-            return  # the download failed: not delivered, so the next sweep tries again
-        embed = job_embed(job, image_url=f"attachment://{file.filename}" if file else None)
-        if file is not None and file.filename.endswith(".mp4"):
-            embed.set_image(url=None)  # a video plays as the attachment itself
-        await self._edit(job, embed=embed, view=await self._view(job), file=file)
-        await self.bot.db.jobs.merge_meta(job.id, {"delivered": True})
+        result = await self._result(job)
+        if result is None:
+            return  # retried with backoff; the message keeps its last state meanwhile
+        if result.link is not None or result.unusable is not None:
+            marks = {"result_link": result.link, "result_unusable": result.unusable}
+            job = await self.bot.db.jobs.merge_meta(job.id, marks) or job
+        view = None if result.unusable else await self._view(job)
+        if await self._edit(job, embed=self._embed(job, result), view=view, file=result.file):
+            await self._mark_delivered(job)
+
+    async def _mark_delivered(self, job: JobRecord, *, undeliverable: bool = False) -> None:
+        marks: dict[str, object] = {"delivered": job.status.value}
+        if undeliverable:
+            marks["undeliverable"] = True
+        await self.bot.db.jobs.merge_meta(job.id, marks)
 
     async def _view(self, job: JobRecord) -> discord.ui.View | None:
+        if job.meta.get("result_unusable"):
+            return None
         pressed = {c.button_index for c in await self.bot.db.claims.for_job(job.id)}
         return job_view(job, pressed=pressed, refused=set(job.meta.get("refused", ())))
 
-    async def _result_file(self, job: JobRecord) -> discord.File | None:
-        url = job.video_url or job.image_url
-        if not url:
-            return None
-        client = self.bot.clients.client_for(job.meta.get("key_scope"))
-        try:
-            data = await client.download(url, max_bytes=MAX_DOWNLOAD)
-        except api.CometAPIError as exc:
-            log.warning("job %s: result download failed: %s", job.id, exc)
-            return None
-        limit = int(job.meta.get("attachment_limit") or DEFAULT_LIMIT)
-        try:
-            body, ext, _ = await asyncio.to_thread(fit_to_limit, data, limit)
-        except ImageRejected:
-            if len(data) > limit:  # a video (mp4) too large to attach: not re-encoded here
-                log.warning("job %s: result of %d bytes does not fit", job.id, len(data))
-                return None
-            body, ext = data, "mp4" if job.video_url else "bin"
-        return discord.File(io.BytesIO(body), filename=f"mj-{job.id}.{ext}")
-
-    async def _edit(self, job: JobRecord, **kwargs: Any) -> None:
+    async def _edit(self, job: JobRecord, **kwargs: Any) -> bool:
+        """Show `kwargs` in the job's message; False when nothing was shown yet (the message
+        is still being posted by its command: a later render will land)."""
         file = kwargs.pop("file", None)
         if file is not None or "embed" in kwargs:  # a full render replaces the attachments
             kwargs["attachments"] = [file] if file else []
         if job.message_id is None:
-            await self._post(job, file, **kwargs)
-            return
+            return await self._post(job, file, **kwargs)
         if not job.private:
             channel = self.bot.get_partial_messageable(job.channel_id)
             await channel.get_partial_message(job.message_id).edit(
                 allowed_mentions=NO_PINGS, **kwargs
             )
-            return
+            return True
         if job.interaction_token and (job.interaction_expires_at or 0) > time.time() + 30:
             hook = discord.Webhook.partial(
                 self.bot.application_id or 0, job.interaction_token, client=self.bot
             )
             try:
                 await hook.edit_message(job.message_id, allowed_mentions=NO_PINGS, **kwargs)
-                return
+                return True
             except discord.HTTPException as exc:
                 if exc.code not in EXPIRED_TOKEN_CODES:
                     raise
@@ -209,24 +254,60 @@ class Presenter:
                 await self.bot.db.jobs.update(job.id, interaction_token=None)
         if job.status.is_terminal and "embed" in kwargs:  # token gone: the result goes by DM
             await self._dm(job, file, **kwargs)
+        return True
 
-    async def _post(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
-        """The job lost its message (posting it failed): post a new one, or DM a private one."""
+    async def _post(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> bool:
+        """The job lost its message (posting it failed): post a new one, or DM a private one.
+        The post carries a nonce Discord enforces, and after an attempt whose outcome is
+        unknown (a 5xx, a crash) the channel is searched first: one result message, ever."""
         if not job.status.is_terminal or "embed" not in kwargs:
-            return
+            return True  # a progress edit has nothing to show without the message
+        if job.interaction_token and time.time() - job.created_at < self.delivery.post_grace:
+            # Its command is posting the message right now: render into that one, later.
+            self._retry_later(job, 1)
+            return False
         kwargs.pop("attachments", None)
         if job.private:
             await self._dm(job, file, **kwargs)
-            return
+            return True
         channel = self.bot.get_partial_messageable(job.channel_id)
+        if job.meta.get("post_attempted"):
+            found = await self._posted_before(channel, job)
+            if found is not None:
+                job = await self.bot.db.jobs.update(job.id, message_id=found.id)
+                return await self._edit(job, file=file, **kwargs)
+        await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
         files = [file] if file else []
-        message = await channel.send(files=files, allowed_mentions=NO_PINGS, **kwargs)
+        message = await channel.send(
+            files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
+        )
         await self.bot.db.jobs.update(job.id, message_id=message.id)
+        return True
+
+    async def _posted_before(
+        self, channel: discord.abc.Messageable, job: JobRecord
+    ) -> discord.Message | None:
+        """A message of ours about this job among the channel's latest ones."""
+        footer = f"Job {job.id} ·"
+        me = self.bot.user.id if self.bot.user else None
+        async for message in channel.history(limit=HISTORY_LOOKBACK):
+            if message.author.id != me:
+                continue
+            if any((e.footer.text or "").startswith(footer) for e in message.embeds):
+                return message
+        return None
 
     async def _dm(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
+        """The result by DM, once; a user who takes no DMs keeps it for /show."""
         kwargs.pop("attachments", None)
-        with contextlib.suppress(discord.HTTPException):
+        try:
             user = await self.bot.fetch_user(job.user_id)
             files = [file] if file else []
-            await user.send(files=files, allowed_mentions=NO_PINGS, **kwargs)
-            await self.bot.db.jobs.merge_meta(job.id, {"dm": True})
+            await user.send(
+                files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-dm-{job.id}", **kwargs
+            )
+        except discord.HTTPException as exc:
+            log.info("job %s: no DM either (%s %s)", job.id, exc.status, exc.code)
+            await self.bot.db.jobs.merge_meta(job.id, {"undeliverable": True})
+            return
+        await self.bot.db.jobs.merge_meta(job.id, {"dm": True})

@@ -8,7 +8,7 @@ import discord
 
 from bot.cometapi.buttons import classify
 from bot.cometapi.models import Button
-from bot.db.records import JobRecord, JobStatus
+from bot.db.records import ChargeState, JobRecord, JobStatus
 from bot.jobs.prompts import neutralise_mentions
 from bot.messages import fail_reason, say
 from bot.ui.ids import ButtonRef
@@ -31,12 +31,21 @@ def progress_bar(percent: int) -> str:
 def status_line(job: JobRecord) -> str:
     if job.status == JobStatus.SUCCEEDED:
         seconds = round((job.finished_at or job.updated_at) - job.created_at)
+        unusable = job.meta.get("result_unusable")
+        if unusable:
+            return say("job.result_unusable", reason=say(str(unusable)))
+        if job.meta.get("result_link"):
+            return say("job.result_link", seconds=seconds, url=job.meta["result_link"])
+        if job.charge_state == ChargeState.REFUNDED:  # a late success after its refund
+            return say("job.done_free", seconds=seconds)
         return say("job.done", seconds=seconds)
+    notice = job.meta.get("notice_key")
+    if job.status in (JobStatus.FAILED, JobStatus.TIMED_OUT) and notice:
+        return say(str(notice))
     if job.status == JobStatus.TIMED_OUT:
         return say("job.timed_out")
     if job.status == JobStatus.FAILED:
-        key = job.meta.get("notice_key")
-        return say(key) if key else say("job.failed", reason=fail_reason(job.fail_reason))
+        return say("job.failed", reason=fail_reason(job.fail_reason))
     if job.status == JobStatus.RUNNING:
         return progress_bar(job.progress)
     if job.status == JobStatus.QUEUED:

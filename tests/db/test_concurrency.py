@@ -12,6 +12,7 @@ import aiosqlite
 import pytest
 
 from bot.db import Database, DatabaseBusy, JobStatus
+from bot.db.records import QuotaOutcome
 from tests.db.conftest import new_job
 
 HOLD_SECONDS = 1.5  # well under the default busy timeout of 5 s
@@ -62,7 +63,7 @@ async def test_reservations_succeed_once_while_another_writer_holds_the_lock(
         await asyncio.sleep(HOLD_SECONDS)
         await other.execute("COMMIT")
         results = await reservations
-    assert results.count(True) == 1
+    assert results.count(QuotaOutcome.CHARGED) == 1
     assert await db.ledger.usage(10, 30, since=0) == 1
 
 

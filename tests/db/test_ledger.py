@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.db import ChargeState, Database, LedgerKind, NotFound
+from bot.db.records import QuotaOutcome as Q
 from tests.db.conftest import FakeClock, new_job
 
 DAY = 86_400.0
@@ -76,13 +77,14 @@ async def test_reserve_checks_user_and_guild_limits(db: Database) -> None:
         "since_user": 0.0,
         "since_guild": 0.0,
     }
-    assert await db.ledger.reserve_within_quota(jobs[0].id, 10, 30, 1, **limits) is True
-    assert await db.ledger.reserve_within_quota(jobs[0].id, 10, 30, 1, **limits) is False
-    assert await db.ledger.reserve_within_quota(jobs[1].id, 10, 31, 2, **limits) is True
-    assert await db.ledger.reserve_within_quota(jobs[2].id, 10, 30, 1, **limits) is False  # guild
+    assert await db.ledger.reserve_within_quota(jobs[0].id, 10, 30, 1, **limits) == Q.CHARGED
+    again = await db.ledger.reserve_within_quota(jobs[0].id, 10, 30, 1, **limits)
+    assert again == Q.ALREADY_CHARGED
+    assert await db.ledger.reserve_within_quota(jobs[1].id, 10, 31, 2, **limits) == Q.CHARGED
+    assert await db.ledger.reserve_within_quota(jobs[2].id, 10, 30, 1, **limits) == Q.GUILD_LIMIT
     unlimited = {**limits, "guild_limit": None}
-    assert await db.ledger.reserve_within_quota(jobs[2].id, 10, 30, 1, **unlimited) is True
-    assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **unlimited) is False  # user
+    assert await db.ledger.reserve_within_quota(jobs[2].id, 10, 30, 1, **unlimited) == Q.CHARGED
+    assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **unlimited) == Q.USER_LIMIT
     assert await db.ledger.usage(10, None, 0) == 4
 
     reserved = await db.jobs.get(jobs[0].id)
@@ -95,7 +97,7 @@ async def test_reserve_checks_user_and_guild_limits(db: Database) -> None:
     assert confirmed.charge_state is ChargeState.CHARGED
     # A refund gives the quota back.
     assert await db.ledger.refund(jobs[1].id, "banned prompt") is True
-    assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **limits) is True
+    assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **limits) == Q.CHARGED
 
 
 async def test_ten_parallel_reservations_with_one_credit_left(db_path: Path) -> None:
@@ -105,12 +107,12 @@ async def test_ten_parallel_reservations_with_one_credit_left(db_path: Path) -> 
         await first.ledger.charge(spent.id, 10, 30, 4)
         jobs = [await new_job(first) for _ in range(10)]
 
-        async def reserve(n: int) -> bool:
+        async def reserve(n: int) -> Q:
             db = first if n % 2 else second
             return await db.ledger.reserve_within_quota(
                 jobs[n].id, 10, 30, 1, user_limit=5, guild_limit=100, since_user=0, since_guild=0
             )
 
         results = await asyncio.gather(*(reserve(n) for n in range(10)))
-        assert results.count(True) == 1
+        assert results.count(Q.CHARGED) == 1
         assert await second.ledger.usage(10, 30, 0) == 5

@@ -15,10 +15,13 @@ from bot.app import MJBot, Tuning
 from bot.jobs.events import JobConfig
 from bot.settings import load_settings
 from bot.sim import SimConfig, Simulator
+from bot.ui.delivery import DeliveryPolicy
 from tests.fakediscord.server import FakeDiscord
 
 KEY = "sk-e2e-test-key"
 FAST_JOBS = JobConfig(poll_young=0.05, poll_old=0.05, reconcile_grace=2.0, deadline_seconds=60)
+# Result downloads retried quickly: three tries within about a second.
+FAST_DELIVERY = DeliveryPolicy(attempts=3, base=0.1, cap=0.5, post_grace=0.5)
 
 
 @pytest.fixture
@@ -34,7 +37,12 @@ async def sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator]:
 def make_bot(tmp_path: Path, sim: Simulator) -> Callable[..., MJBot]:
     """A new bot on the same database and simulator each call (a restart is a second call)."""
 
-    def factory(jobs: JobConfig = FAST_JOBS, edit_interval: float = 0.2, **settings: Any) -> MJBot:
+    def factory(
+        jobs: JobConfig = FAST_JOBS,
+        edit_interval: float = 0.2,
+        delivery: DeliveryPolicy = FAST_DELIVERY,
+        **settings: Any,
+    ) -> MJBot:
         values: dict[str, Any] = {
             "cometapi_key": KEY,
             "cometapi_base_url": sim.base_url,
@@ -43,7 +51,8 @@ def make_bot(tmp_path: Path, sim: Simulator) -> Callable[..., MJBot]:
             "discord_token": "unused-here",
             **settings,
         }
-        return MJBot(load_settings(**values), Tuning(jobs=jobs, edit_interval=edit_interval))
+        tuning = Tuning(jobs=jobs, edit_interval=edit_interval, delivery=delivery)
+        return MJBot(load_settings(**values), tuning)
 
     return factory
 

@@ -120,6 +120,9 @@ async def test_hostile_images_are_refused_before_anything_is_sent(
     alice = fake_discord.user("alice")
     for name, data in [("bomb.png", bomb), ("fake.png", b"<html>not an image</html>")]:
         result = await alice.slash("describe", image=(name, data))
-        said = await result.wait_for_message(lambda m: bool(m.text))
+        said = await result.wait_for_followup(lambda m: bool(m.text))
         assert name in said.text
+        assert said.ephemeral  # a refusal is for the user alone
+        original = result.message
+        await fake_discord.wait_until(lambda m=original: m.deleted, what="no public trace")
     assert upstream(sim, "/submit/describe") == []

@@ -56,6 +56,15 @@ class Stack:
     def events_for(self, job_id: int, kind: str) -> list[JobEvent]:
         return [e for e in self.events if e.job.id == job_id and e.kind == kind]
 
+    async def wait_event(self, job_id: int, kind: str, timeout: float = 10.0) -> JobEvent:
+        """Wait until the job's first `kind` event was sent (it follows the store's change)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self.events_for(job_id, kind):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"job {job_id} never sent a {kind} event")
+            await asyncio.sleep(0.02)
+        return self.events_for(job_id, kind)[0]
+
 
 async def make_stack(
     tmp_path: Path, sim: Simulator, config: JobConfig = FAST, *, start: bool = True

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.jobs import multipliers
 from bot.jobs.prompts import (
     DEFAULT_BANNED,
     ImagineOptions,
@@ -10,6 +11,7 @@ from bot.jobs.prompts import (
     build_prompt,
     check_prompt,
     find_banned,
+    is_nsfw,
     neutralise_mentions,
 )
 
@@ -64,16 +66,64 @@ def test_bad_options_name_the_parameter(options: ImagineOptions, param: str) -> 
         ("fox --chaos 500", "prompt.bad_param"),
         ("fox --v 3", "prompt.bad_param"),
         ("fox --zoom 1", "prompt.bad_param"),
-        ("fox --repeat 40", "prompt.repeat"),
-        ("fox --r 4", "prompt.repeat"),
-        ("fox \u2014repeat 40", "prompt.repeat"),
+        ("fox --repeat 40", "prompt.too_many_jobs"),
+        ("fox --r 4", "prompt.too_many_jobs"),
+        ("fox \u2014repeat 40", "prompt.too_many_jobs"),
+        ("fox \u2014Repeat 40", "prompt.too_many_jobs"),  # a phone capitalises after the dash
+        ("fox \u2013REPEAT 2", "prompt.too_many_jobs"),
+        ("fox --repeat 41", "prompt.bad_param"),
+        ("fox --repeat lots", "prompt.bad_param"),
+        ("fox --repeat \u00b2", "prompt.bad_param"),  # a Unicode digit is not a number here
+        ("a {red, blue} bird", "prompt.too_many_jobs"),
+        ("{a,b,c}{d,e}", "prompt.too_many_jobs"),
         ("fox \u2013chaos 500", "prompt.bad_param"),
+        ("fox \u2014Chaos 500", "prompt.bad_param"),
     ],
 )
 def test_prompt_problems_get_one_sentence_key(prompt: str, key: str) -> None:
     with pytest.raises(PromptRejected) as caught:
         check_prompt(prompt, DEFAULT_BANNED)
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("prompt", "jobs", "how"),
+    [
+        ("a bird", 1, "one job"),
+        ("a {red, blue} bird", 2, "2 permutations"),
+        ("{a,b,c}{d,e}", 6, "6 permutations"),
+        ("{a,b,c} {d,e} --repeat 3", 18, "6 permutations × --repeat 3"),
+        ("a {big {red, blue}, small} bird", 3, "3 permutations"),  # nested: 2 + 1
+        ("a {red\\, blue} bird", 1, "one job"),  # an escaped comma is text
+        ("an {unclosed, group", 1, "one job"),
+        ("a {} bird", 1, "one job"),
+        ("fox --r 4 --raw", 4, "--repeat 4"),
+        ("fox --raw", 1, "one job"),
+        ("{a,b}" * 30, multipliers.CAP, f"{multipliers.CAP} permutations"),  # saturates
+    ],
+)
+def test_multipliers_are_counted(prompt: str, jobs: int, how: str) -> None:
+    found = multipliers.count(prompt)
+    assert (found.jobs, found.describe()) == (jobs, how)
+
+
+def test_multipliers_within_the_guild_cap_still_make_one_job_per_command() -> None:
+    with pytest.raises(PromptRejected) as caught:
+        check_prompt("a {red, blue} bird", DEFAULT_BANNED, max_jobs=4)
+    assert caught.value.key == "prompt.one_job_per_command"
+    assert caught.value.fields["count"] == 2
+    with pytest.raises(PromptRejected) as caught:
+        check_prompt("a {red, blue, green} bird --repeat 2", DEFAULT_BANNED, max_jobs=4)
+    assert caught.value.key == "prompt.too_many_jobs"
+    assert (caught.value.fields["count"], caught.value.fields["limit"]) == (6, 4)
+    assert check_prompt("fox --repeat 1", DEFAULT_BANNED) == "fox --repeat 1"
+
+
+def test_nsfw_terms_are_found_normalised() -> None:
+    assert is_nsfw("a N\u200bUDE statue")
+    assert is_nsfw("Naked tree")
+    assert not is_nsfw("a nudibranch in the sea")
+    assert not is_nsfw("a red fox")
 
 
 def test_raw_params_still_work() -> None:
@@ -87,7 +137,7 @@ def test_raw_params_still_work() -> None:
         "some GORE here",
         "some g\u200bore here",
         "some gòre",
-        "NÜDE portrait",
+        "BEHEADING scene",
         "g\u00adore",
         "g\u200eo\u200fre",
     ],

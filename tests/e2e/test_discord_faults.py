@@ -1,0 +1,158 @@
+"""Discord misbehaving around a result (faults.md 18, 19, 29): one result message whatever
+answers come back, no stream of 403s, no pings — counted at the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bot.app import MJBot
+from bot.db.records import JobStatus
+from bot.sim import Fault, Simulator
+from tests.e2e.conftest import final, replies_to
+from tests.fakediscord.model import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
+from tests.fakediscord.server import FakeDiscord
+
+MESSAGES = "/channels/*/messages"
+
+
+def job_id_of(message: Any) -> int:
+    return int(message.embeds[0]["footer"]["text"].split()[1])
+
+
+def results_for(fake: FakeDiscord, job_id: int) -> list[Any]:
+    return [
+        m
+        for m in fake.world.messages.values()
+        if not m.deleted
+        and m.embeds
+        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(f"Job {job_id} ·")
+    ]
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 15) -> Any:
+    """Wait until the async `check` returns something truthy (the bot's own store)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := await check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return value
+
+
+async def lost_child(bot: MJBot, fake: FakeDiscord, sim: Simulator) -> int:
+    """A U1 press whose message could not be posted (403 once): its job runs on without one."""
+    alice = fake.user("alice")
+    grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/action"))
+    fake.faults.forbidden(MESSAGES, "POST", times=1)
+    await alice.click(grid, "U1")
+
+    async def child() -> Any:
+        found = await bot.db.jobs.children(job_id_of(grid))
+        return found[0] if found and found[0].task_id else None
+
+    job = await eventually(child, "the U1 job")
+    assert job.message_id is None
+    return int(job.id)
+
+
+@pytest.mark.fault(18)
+async def test_a_5xx_while_posting_a_result_makes_one_message(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    job_id = await lost_child(bot, fake_discord, sim)
+    # The post is processed, then answered 500: discord.py posts again, with the same nonce.
+    fake_discord.faults.server_error(MESSAGES, "POST", after=True, times=1)
+    job = await bot.db.jobs.get(job_id)
+    assert job is not None and job.task_id is not None
+    sim.finish(job.task_id)
+    await eventually(lambda: delivered(bot, job_id), "the result delivered")
+    messages = results_for(fake_discord, job_id)
+    assert len(messages) == 1, [m.id for m in messages]
+    assert final(messages[0])
+
+
+@pytest.mark.fault(18)
+async def test_a_result_posted_just_before_a_crash_is_found_not_posted_again(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    async with run_client(make_bot()) as bot:
+        job_id = await lost_child(bot, fake_discord, sim)
+        # The post lands but its answer is a 500; the bot dies while it waits to retry.
+        fake_discord.faults.server_error(MESSAGES, "POST", after=True, times=1)
+        job = await bot.db.jobs.get(job_id)
+        assert job is not None and job.task_id is not None
+        sim.finish(job.task_id)
+        await fake_discord.wait_until(lambda: results_for(fake_discord, job_id), what="the post")
+        assert not await delivered(bot, job_id)
+    fake_discord.clock.advance(10 * 60)  # past Discord's nonce window: only a search helps
+    async with run_client(make_bot()) as again:  # the start-up sweep renders it
+        await eventually(lambda: delivered(again, job_id), "the result delivered")
+    messages = results_for(fake_discord, job_id)
+    assert len(messages) == 1, [m.id for m in messages]
+    assert final(messages[0])
+
+
+async def delivered(bot: MJBot, job_id: int) -> bool:
+    job = await bot.db.jobs.get(job_id)
+    return job is not None and job.meta.get("delivered") == "succeeded"
+
+
+@pytest.mark.fault(19)
+async def test_a_channel_closed_to_the_bot_gets_the_result_by_dm_once(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    async with run_client(make_bot()) as bot:
+        sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+        result = await alice.slash("imagine", prompt="a quiet harbour", channel="imagine")
+        message = await result.wait_for_message(lambda m: bool(m.embeds))
+        job_id = job_id_of(message)
+        await fake_discord.set_bot_denied("imagine", VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES)
+        (task,) = sim.tasks.values()
+        sim.finish(task.id)
+        dm = await fake_discord.wait_for_message(
+            lambda m: m.channel_id == alice.dm_channel.id and final(m), timeout=15
+        )
+        assert f"Job {job_id}" in dm.text
+
+        async def settled() -> bool:
+            job = await bot.db.jobs.get(job_id)
+            return job is not None and job.meta.get("delivered") == "succeeded"
+
+        await eventually(settled, "the job marked delivered")
+    forbidden = sum(r.status == 403 for r in fake_discord.requests)
+    async with run_client(make_bot()) as again:  # a restart does not try (and fail) again
+        assert await again.presenter.sweep(since=0) == 0
+        job = await again.db.jobs.get(job_id)
+        assert job is not None and job.status == JobStatus.SUCCEEDED
+    assert sum(r.status == 403 for r in fake_discord.requests) == forbidden
+    # The result stays retrievable elsewhere, with working buttons.
+    async with run_client(make_bot()):
+        shown = await alice.slash("show", job_id=job_id, channel="general")
+        again_message = await shown.wait_for_message(final)
+        assert again_message.buttons
+
+
+@pytest.mark.fault(29)
+async def test_nothing_the_bot_posts_pings_anyone(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    prompt = "hi @everyone and @here and <@123> and <@&456>"
+    result = await alice.slash("imagine", prompt=prompt)
+    message = await result.wait_for_message(final)
+    text = message.text
+    assert "@everyone" not in text and "<@123>" not in text  # shown, but neutralised
+    upscale_click = await alice.click(message, "U1")
+    assert upscale_click.ephemeral
+    await fake_discord.wait_for_message(lambda m: replies_to(m, message) and final(m))
+    # User text in message content: a file name is echoed back in the refusal.
+    refused = await alice.slash("describe", image=("@everyone <@123>.png", b"not an image"))
+    await refused.wait_for_followup(lambda m: "could not be used" in m.text)
+    pinging = [m for m in fake_discord.world.messages.values() if m.all_pings and m.author.bot]
+    assert pinging == [], [(m.text, m.all_pings) for m in pinging]
