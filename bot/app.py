@@ -8,8 +8,10 @@ import hmac
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -21,7 +23,8 @@ from bot.cometapi.client import CometAPIPool
 from bot.db import Database
 from bot.errors import Refused
 from bot.jobs.actions import ActionService
-from bot.jobs.events import JobConfig, SingleClient
+from bot.jobs.events import JobConfig
+from bot.jobs.keys import GuildClients, GuildKeys, upstream_check
 from bot.jobs.region import RegionService
 from bot.jobs.service import JobService
 from bot.jobs.tracker import Tracker
@@ -41,6 +44,7 @@ COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs")
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
 SWEEP_WINDOW = 86_400.0
+SEEN_INTERACTIONS = 4096  # ids remembered to drop replays; far more than arrive in 15 min
 
 
 @dataclass
@@ -58,7 +62,8 @@ class Tuning:
 
 class MJBot(commands.Bot):
     db: Database
-    clients: SingleClient
+    clients: GuildClients
+    keys: GuildKeys
     jobs: JobService
     actions: ActionService
     region: RegionService
@@ -85,7 +90,14 @@ class MJBot(commands.Bot):
         self.db = await Database.open(self.settings.database_path)
         base_url, key = await self._backend()
         self.pool = CometAPIPool(base_url, timeout=self.settings.cometapi_timeout)
-        self.clients = SingleClient(self.pool.client(key))
+        master = self.settings.master_key
+        self.keys = GuildKeys(
+            self.db, master.get_secret_value() if master else None, upstream_check(self.pool)
+        )
+        self.clients = GuildClients(self.pool, key, self.keys)
+        unreadable = await self.keys.unreadable(await self.db.guilds.with_api_key())
+        if unreadable:  # loudly: these guilds' jobs are refused until their key is set again
+            log.error("%d guilds have a CometAPI key that cannot be read", len(unreadable))
         self.presenter = Presenter(
             self, min_interval=self.tuning.edit_interval, delivery=self.tuning.delivery
         )
@@ -114,6 +126,7 @@ class MJBot(commands.Bot):
         self.region.on_child = self.region_ui.post_child  # also posts web-editor children
         self.tracker = Tracker(self.jobs, self.clients)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
+        self._ignore_replayed_interactions()
         self.add_dynamic_items(JobButton, ExpiredButton, RegionButton, RegionPresetSelect)
         for name in COGS:
             await self.load_extension(name)
@@ -136,6 +149,26 @@ class MJBot(commands.Bot):
         await self.sim.start()
         log.info("%s", say("startup.simulator"))
         return self.sim.base_url, config.key
+
+    def _ignore_replayed_interactions(self) -> None:
+        """A gateway RESUME can replay an interaction this process already handled (faults.md
+        15): answering it again fails (40060) and must not start work twice, so a repeated id
+        is dropped. discord.py has no hook before its own dispatch, hence the wrapped parser."""
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+        seen: OrderedDict[str, None] = OrderedDict()
+
+        def once(data: Any) -> None:
+            key = str(data.get("id"))
+            if key in seen:
+                log.info("ignored interaction %s: already handled (a gateway replay)", key)
+                return
+            seen[key] = None
+            if len(seen) > SEEN_INTERACTIONS:
+                seen.popitem(last=False)
+            parse(data)
+
+        parsers["INTERACTION_CREATE"] = once
 
     async def on_interaction(self, interaction: discord.Interaction[MJBot]) -> None:
         """Answer a submit of a modal this process no longer holds (opened before a restart or

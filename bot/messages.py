@@ -131,6 +131,17 @@ SENTENCES: Final[dict[str, str]] = {
     "upstream.rejected": "CometAPI refused the job: {description}. Nothing was charged.",
     "upstream.banned": "Midjourney blocked the prompt (“{word}”). Nothing was charged.",
     "upstream.rate_limited": "CometAPI asked us to slow down; your job is queued.",
+    "admin.denied": "Only members with the Manage Server permission can change the bot's "
+    "settings here. Nothing was changed.",
+    "key.no_master": "Server keys are off on this bot: its operator must set MASTER_KEY first.",
+    "key.invalid_format": "That doesn't look like a CometAPI key (no spaces, 8 to 200 "
+    "characters). It was not saved.",
+    "key.rejected": "CometAPI refused that key. It was not saved; check it in your CometAPI "
+    "dashboard.",
+    "key.unverified": "CometAPI didn't answer, so the key could not be checked. It was not "
+    "saved; try again in a minute.",
+    "key.unreadable": "This server's own CometAPI key can't be read any more (the bot's "
+    "MASTER_KEY changed). An admin must set the key again. Nothing was charged.",
     "quota.user": "You have used your {limit} jobs for today on this server. The next one "
     "frees up <t:{reset}:R>. Nothing was charged.",
     "quota.dm": "You have used your {limit} direct-message jobs for today. The next one frees "

@@ -75,6 +75,15 @@ class GuildsRepository:
             )
         log.info("guild %d API key %s", guild_id, "stored" if ciphertext else "removed")
 
+    async def with_api_key(self) -> list[int]:
+        """Guilds that stored a key of their own."""
+        async with self._db._read() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT guild_id FROM guild_settings WHERE api_key_encrypted IS NOT NULL "
+                "ORDER BY guild_id"
+            )
+        return [int(row[0]) for row in rows]
+
     async def ban(self, guild_id: int, user_id: int, *, actor_id: int, reason: str = "") -> bool:
         """Ban a user from the bot in this guild; False if already banned."""
         async with self._db._write() as conn:

@@ -64,11 +64,12 @@ class JobConfig:
 
 
 class ClientProvider(Protocol):
-    """Which CometAPI client serves a guild (its own key, or the operator's)."""
+    """Which CometAPI client serves a guild (its own key, or the operator's). Both may raise
+    Refused (a guild key that cannot be read: bot/jobs/keys.py)."""
 
-    def client_for(self, key_scope: int | None) -> CometAPIClient: ...
+    async def client_for(self, key_scope: int | None) -> CometAPIClient: ...
 
-    def scope_for(self, guild_id: int | None) -> int | None: ...
+    async def scope_for(self, guild_id: int | None) -> int | None: ...
 
 
 class SingleClient:
@@ -77,8 +78,8 @@ class SingleClient:
     def __init__(self, client: CometAPIClient) -> None:
         self._client = client
 
-    def client_for(self, key_scope: int | None) -> CometAPIClient:
+    async def client_for(self, key_scope: int | None) -> CometAPIClient:
         return self._client
 
-    def scope_for(self, guild_id: int | None) -> int | None:
+    async def scope_for(self, guild_id: int | None) -> int | None:
         return None

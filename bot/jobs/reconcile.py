@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from bot.cometapi import errors as api
 from bot.cometapi.models import Task
 from bot.db.records import JobRecord, JobStatus
+from bot.errors import Refused
 from bot.jobs.states import TERMINAL
 
 if TYPE_CHECKING:
@@ -67,13 +68,13 @@ class Reconciler:
     async def look_up(self, job: JobRecord) -> bool:
         """One polling look for an orphan's task (the tracker calls it when due)."""
         service = self.service
-        client = service.clients.client_for(job.meta.get("key_scope"))
         state = job_state(await self.db.instance(), job.id)
         try:
+            client = await service.clients.client_for(job.meta.get("key_scope"))
             task = await client.find_by_state(state)
         except api.LookupUnsupported:
             task = None  # only a webhook can find it
-        except api.CometAPIError as exc:
+        except (api.CometAPIError, Refused) as exc:
             log.info("job %s: looking up its task failed: %s", job.id, exc)
             task = None
         if task is None or await self.attach(task) is None:
@@ -116,10 +117,10 @@ class Reconciler:
         return True
 
     async def _fetch(self, job: JobRecord, task_id: str) -> Task | None:
-        client = self.service.clients.client_for(job.meta.get("key_scope"))
         try:
+            client = await self.service.clients.client_for(job.meta.get("key_scope"))
             return await client.fetch(task_id)
-        except (api.CometAPIError, ValueError):
+        except (api.CometAPIError, Refused, ValueError):
             return None
 
     async def attach(self, task: Task) -> JobRecord | None:

@@ -114,7 +114,7 @@ class RegionService:
             return self._images[job.id]
         if not job.image_url:
             raise Refused("button.expired")
-        client = self.actions.jobs.clients.client_for(job.meta.get("key_scope"))
+        client = await self.actions.jobs.clients.client_for(job.meta.get("key_scope"))
         data = await client.download(job.image_url, max_bytes=MAX_SOURCE)
         image = await asyncio.to_thread(lambda: open_image(data).convert("RGB"))
         self._images[job.id] = image

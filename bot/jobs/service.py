@@ -81,6 +81,7 @@ class JobService:
         within the quotas in one transaction, so a refused job leaves nothing behind and
         nothing is charged. `typed`: the prompt is the user's (all prompt checks apply)."""
         checked, limits = await self._admit(req, mode=mode, prompt=prompt, typed=typed)
+        scope = await self.clients.scope_for(req.guild_id)  # refuses an unreadable guild key
         now = self.clock()
         cost = self.config.costs[mode]
         async with self.db.transaction():
@@ -99,7 +100,7 @@ class JobService:
                 interaction_expires_at=req.interaction_expires_at,
                 deadline_at=now + self.config.deadline_seconds,
                 next_poll_at=now,
-                meta={"key_scope": self.clients.scope_for(req.guild_id), **(meta or {})},
+                meta={"key_scope": scope, **(meta or {})},
             )
             outcome = await self.db.ledger.reserve_within_quota(
                 job.id,
@@ -137,7 +138,11 @@ class JobService:
 
     async def launch(self, job: JobRecord, submit: Submit) -> JobRecord:
         """Submit a reserved job once. Raises Refused (refunded) when upstream says no."""
-        client = self.clients.client_for(job.meta.get("key_scope"))
+        try:
+            client = await self.clients.client_for(job.meta.get("key_scope"))
+        except Refused as exc:  # the guild's key became unreadable since it was charged
+            await self._fail(job, reason=exc.key, from_statuses=(JobStatus.RESERVED,), told=True)
+            raise
         try:
             result = await submit(client, job_state(await self.db.instance(), job.id))
         except api.CometAPIError as exc:
@@ -204,7 +209,11 @@ class JobService:
     async def send_modal(self, job: JobRecord) -> JobRecord:
         """Answer a MODAL task with the prompt (and mask) stored when the user asked."""
         assert job.task_id is not None
-        client = self.clients.client_for(job.meta.get("key_scope"))
+        try:
+            client = await self.clients.client_for(job.meta.get("key_scope"))
+        except Refused as exc:
+            await self._fail(job, reason=exc.key, from_statuses=(JobStatus.MODAL,), key=exc.key)
+            return await self._get(job.id)
         prompt = job.prompt  # the checked prompt the user gave (remix, zoom, region)
         mask = job.meta.get("modal_mask")
         meta = {k: v for k, v in job.meta.items() if k != "modal_mask"}

@@ -93,7 +93,12 @@ class Tracker:
             groups[job.meta.get("key_scope")].append(job)
         ok = True
         for scope, jobs in groups.items():
-            client = self.clients.client_for(scope if isinstance(scope, int) else None)
+            try:
+                client = await self.clients.client_for(scope if isinstance(scope, int) else None)
+            except Exception:  # an unreadable guild key: its jobs wait for their deadline
+                log.exception("no CometAPI client for key scope %s", scope)
+                await self.db.jobs.reschedule([j.id for j in jobs], now + config.poll_old)
+                continue
             for start in range(0, len(jobs), config.batch_size):
                 batch = jobs[start : start + config.batch_size]
                 ok = await self._poll(client, batch) and ok

@@ -192,7 +192,7 @@ class Presenter:
     async def _result(self, job: JobRecord) -> Result | None:
         """The job's result, or None when the download failed and will be tried again."""
         attempt = int(job.meta.get("delivery_attempts", 0)) + 1
-        client = self.bot.clients.client_for(job.meta.get("key_scope"))
+        client = await self.bot.clients.client_for(None)  # result links need no key
         try:
             result = await fetch_result(job, client, last_try=attempt >= self.delivery.attempts)
         except RetryLater:

@@ -49,6 +49,7 @@ async def bomb_server(bomb: bytes) -> AsyncIterator[Tiny]:
         yield tiny
 
 
+@pytest.mark.fault(28)
 @pytest.mark.parametrize(
     ("path", "error"), [("/img.png", ResponseTooLarge), ("/error", ServerError)]
 )

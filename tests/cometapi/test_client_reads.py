@@ -33,6 +33,9 @@ from tests.cometapi.recorder import (
 )
 
 
+@pytest.mark.fault(4)
+@pytest.mark.fault(5)
+@pytest.mark.fault(6)
 async def test_polls_retry_every_transient_failure() -> None:
     task = {"id": "5", "status": "IN_PROGRESS", "progress": "40%"}
     answers: list[Handler] = [
@@ -59,6 +62,7 @@ async def test_polls_give_up_after_max_attempts() -> None:
     assert len(rec.requests) == 3
 
 
+@pytest.mark.fault(10)
 @pytest.mark.parametrize(
     "handler",
     [
@@ -85,6 +89,7 @@ async def test_fetch_fills_a_missing_id_and_rejects_wrong_shapes() -> None:
             await client.fetch("77")
 
 
+@pytest.mark.fault(11)
 async def test_list_by_condition_batches_dedupes_and_keeps_the_most_advanced() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         ids = json.loads(request.content)["ids"]
@@ -106,6 +111,7 @@ async def test_list_by_condition_batches_dedupes_and_keeps_the_most_advanced() -
     assert tasks[2].status is TaskStatus.IN_PROGRESS
 
 
+@pytest.mark.fault(6)
 async def test_list_by_condition_needs_an_array() -> None:
     rec = Recorder(lambda r: httpx.Response(200, content=b"null"))
     async with rec.client(max_attempts=2) as client:
@@ -148,6 +154,7 @@ async def test_download_sends_the_key_only_to_the_base_origin() -> None:
     assert rec.requests[0].headers["accept-encoding"] == "identity"
 
 
+@pytest.mark.fault(28)
 async def test_download_size_limits() -> None:
     rec = Recorder(lambda r: httpx.Response(200, content=b"x" * 5000))
     async with rec.client() as client:
@@ -184,6 +191,7 @@ async def test_download_errors() -> None:
     assert len(rec.requests) == sent
 
 
+@pytest.mark.fault(27)
 async def test_the_key_never_reaches_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     echo = {"error": {"message": f"bad key Bearer {KEY} / {KEY}", "type": "comet_api_error"}}
     rec = Recorder(status(401, echo))
@@ -225,6 +233,7 @@ async def test_pool_shares_one_connection_pool_across_keys() -> None:
         await b.list_by_condition(["3"])
 
 
+@pytest.mark.fault(28)
 @pytest.mark.parametrize(
     "url",
     [
@@ -243,6 +252,7 @@ async def test_download_never_reaches_private_addresses(url: str) -> None:
     assert rec.requests == []
 
 
+@pytest.mark.fault(28)
 async def test_a_redirect_to_a_private_address_is_refused() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "http://192.168.1.1/admin"})

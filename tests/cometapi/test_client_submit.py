@@ -164,6 +164,7 @@ def test_bad_construction() -> None:
     assert "has space" not in str(info.value)
 
 
+@pytest.mark.fault(7)
 @pytest.mark.parametrize(
     ("code", "description", "props", "error"),
     [
@@ -192,6 +193,7 @@ async def test_rejecting_codes(
         assert info.value.word == "nude"  # type: ignore[attr-defined]
 
 
+@pytest.mark.fault(7)
 @pytest.mark.parametrize(("code", "modal"), [(1, False), (21, True), (22, False)])
 async def test_accepting_codes(code: int, modal: bool) -> None:
     rec = Recorder(envelope(code, numberOfQueues=2))
@@ -201,6 +203,7 @@ async def test_accepting_codes(code: int, modal: bool) -> None:
     assert result.queue_ahead == 2
 
 
+@pytest.mark.fault(4)
 @pytest.mark.parametrize(
     ("handler", "error", "detail"),
     [
@@ -238,6 +241,7 @@ async def test_status_mapping_on_a_submit(handler: Handler, error: type, detail:
         assert rec.sleeps == [3.0, 3.0, 3.0]
 
 
+@pytest.mark.fault(6)
 @pytest.mark.parametrize(
     ("handler", "reason", "maybe_processed"),
     [
@@ -263,6 +267,8 @@ async def test_bad_responses_on_a_submit_are_typed_and_not_resent(
     assert info.value.maybe_processed is maybe_processed
 
 
+@pytest.mark.fault(2)
+@pytest.mark.fault(3)
 @pytest.mark.parametrize(
     ("exc", "error", "sent", "attempts"),
     [
@@ -286,6 +292,7 @@ async def test_transport_errors_on_a_submit(
     assert rec.sleeps == [0.5, 1.0, 2.0][: attempts - 1]  # backoff with jitter at its top
 
 
+@pytest.mark.fault(3)
 async def test_connect_error_then_success_submits_once() -> None:
     answers: list[Handler] = [raising(httpx.ConnectError("refused")), envelope()]
     rec = Recorder(lambda r: answers.pop(0)(r))

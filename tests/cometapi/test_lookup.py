@@ -30,6 +30,7 @@ def lookups(sim: Any) -> list[str]:
     return [r.path for r in sim.requests if r.path in (QUERY, LIST)]
 
 
+@pytest.mark.fault(2)
 async def test_a_submit_whose_answer_was_dropped_is_found_by_its_state(
     sim: Any, client: CometAPIClient
 ) -> None:

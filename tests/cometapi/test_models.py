@@ -260,6 +260,7 @@ def test_submit_result_extras() -> None:
     )
 
 
+@pytest.mark.fault(11)
 def test_status_rank_and_most_advanced() -> None:
     order = [
         TaskStatus.MODAL,  # the stale row after a modal: lowest

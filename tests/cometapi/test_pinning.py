@@ -37,6 +37,7 @@ def image(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=b"\x89PNG-bytes")
 
 
+@pytest.mark.fault(28)
 async def test_a_download_goes_to_the_checked_address_with_the_name_kept() -> None:
     # A rebinding name: public for the check, loopback for anyone who asks again.
     resolve = Resolver({"cdn.rebind.test": [[PUBLIC], ["127.0.0.1"]]})
@@ -83,6 +84,7 @@ async def test_every_redirect_hop_is_resolved_and_pinned_again() -> None:
     assert [host for host, _ in resolve.calls] == ["a.example.test", "b.example.test"]
 
 
+@pytest.mark.fault(28)
 async def test_a_redirect_to_a_name_that_resolves_privately_is_refused() -> None:
     resolve = Resolver({"a.example.test": [[PUBLIC]], "inside.example.test": [["10.0.0.7"]]})
 
@@ -96,6 +98,7 @@ async def test_a_redirect_to_a_name_that_resolves_privately_is_refused() -> None
     assert len(rec.requests) == 1  # the private hop was never asked
 
 
+@pytest.mark.fault(28)
 @pytest.mark.parametrize(
     "answers",
     [
@@ -134,6 +137,7 @@ async def test_the_key_never_goes_to_a_pinned_host_even_at_the_base_address() ->
     await http.aclose()
 
 
+@pytest.mark.fault(28)
 async def test_an_ip_literal_is_checked_without_a_lookup() -> None:
     resolve = Resolver({})
     rec = Recorder(image)

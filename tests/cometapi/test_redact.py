@@ -17,6 +17,7 @@ INTERACTION = (
 )
 
 
+@pytest.mark.fault(27)
 @pytest.mark.parametrize(
     ("text", "secret_part"),
     [
@@ -34,12 +35,14 @@ def test_patterns(text: str, secret_part: str) -> None:
     assert MASK in cleaned
 
 
+@pytest.mark.fault(27)
 def test_url_ids_are_kept_and_callback_suffix_survives() -> None:
     cleaned = redact(f"POST {INTERACTION}")
     assert "/interactions/123456789012345678/[REDACTED]/callback" in cleaned
     assert "/webhooks/123456789012345678/[REDACTED]" in redact(WEBHOOK)
 
 
+@pytest.mark.fault(27)
 def test_explicit_secrets_longest_first_and_short_ignored() -> None:
     assert redact("key sk-test and sk-testing", ["sk-test", "sk-testing"]) == (
         f"key {MASK} and {MASK}"
@@ -50,6 +53,7 @@ def test_explicit_secrets_longest_first_and_short_ignored() -> None:
     )
 
 
+@pytest.mark.fault(27)
 def test_redact_data_walks_json() -> None:
     data = {"error": {"message": f"bad key {API_KEY}", "list": [f"Bearer {API_KEY}", 3]}}
     cleaned = redact_data(data)
@@ -62,6 +66,7 @@ def _formatted(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(caplog.handler.format(r) for r in caplog.records)
 
 
+@pytest.mark.fault(27)
 def test_filter_redacts_args_message_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
     redactor = RedactingFilter(["my-guild-key-123"])
     redactor.add_secret("late-added-secret")

@@ -51,6 +51,8 @@ TABLE: list[tuple[Exception, bool, bool]] = [
 ]
 
 
+@pytest.mark.fault(2)
+@pytest.mark.fault(3)
 @pytest.mark.parametrize(("error", "poll", "submit"), TABLE, ids=lambda v: type(v).__name__)
 def test_should_retry_table(error: Exception, poll: bool, submit: bool) -> None:
     assert should_retry(error, is_submit=False, attempt=1, max_attempts=4) is poll
@@ -68,6 +70,7 @@ def test_no_retry_after_the_last_attempt(is_submit: bool) -> None:
     assert not should_retry(error, is_submit=is_submit, attempt=1, max_attempts=1)
 
 
+@pytest.mark.fault(3)
 def test_retry_delay_full_jitter_grows_and_caps() -> None:
     top = [retry_delay(a, retry_after=None, rand=lambda: 1.0) for a in range(1, 10)]
     assert top == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
@@ -77,6 +80,7 @@ def test_retry_delay_full_jitter_grows_and_caps() -> None:
     assert retry_delay(2, retry_after=None, base=1.0, cap=3.0, rand=lambda: 1.0) == 2.0
 
 
+@pytest.mark.fault(4)
 def test_retry_delay_honours_retry_after_and_caps_it() -> None:
     assert retry_delay(1, retry_after=7.0, rand=lambda: 0.0) == 7.0
     assert retry_delay(5, retry_after=0.0, rand=lambda: 1.0) == 0.0
@@ -110,6 +114,8 @@ def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header, now=lambda: NOW) == expected
 
 
+@pytest.mark.fault(2)
+@pytest.mark.fault(6)
 @pytest.mark.parametrize(
     ("error", "unknown"),
     [

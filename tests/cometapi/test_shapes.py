@@ -63,6 +63,7 @@ HTTPX_FAILURES: list[tuple[Exception, bool]] = [
 IDS = [type(e).__name__ for e, _ in HTTPX_FAILURES]
 
 
+@pytest.mark.fault(2)
 @pytest.mark.parametrize(("exc", "unsent"), HTTPX_FAILURES, ids=IDS)
 def test_every_httpx_error_maps_into_the_tree(exc: Exception, unsent: bool) -> None:
     before = http_error(exc, ("sk-secret-key",), status=None)
@@ -77,6 +78,8 @@ def test_every_httpx_error_maps_into_the_tree(exc: Exception, unsent: bool) -> N
         assert during.status_code == 200
 
 
+@pytest.mark.fault(2)
+@pytest.mark.fault(3)
 @pytest.mark.parametrize(("exc", "unsent"), HTTPX_FAILURES, ids=IDS)
 async def test_every_httpx_error_from_a_client_call(exc: Exception, unsent: bool) -> None:
     rec = Recorder(raising(exc))
@@ -165,6 +168,7 @@ def _pure_readers(data: object) -> None:
             SubmitResult.from_dict(row).to_dict()
 
 
+@pytest.mark.fault(6)
 @pytest.mark.parametrize("body", SHAPES, ids=range(len(SHAPES)))
 def test_malformed_shapes_through_the_pure_functions(body: bytes) -> None:
     for status in (200, 301, 400, 404, 429, 500):
@@ -190,6 +194,7 @@ def _client_calls(base: str) -> list[Callable[[CometAPIClient], Awaitable[Any]]]
     ]
 
 
+@pytest.mark.fault(6)
 @pytest.mark.parametrize("status", [200, 500])
 async def test_malformed_shapes_through_every_client_method(status: int) -> None:
     answer: list[bytes] = [b""]

@@ -140,6 +140,7 @@ async def test_unknown_task(client: CometAPIClient) -> None:
     assert await client.list_by_condition(["1000000000000999"]) == []
 
 
+@pytest.mark.fault(27)
 async def test_wrong_key(sim: Any) -> None:
     async with CometAPIClient(sim.base_url, "sk-wrong-key-000") as wrong:
         with pytest.raises(AuthError) as info:

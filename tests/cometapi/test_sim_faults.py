@@ -52,6 +52,8 @@ SUBMIT_FAULTS: list[tuple[Fault, type[CometAPIError]]] = [
 ]
 
 
+@pytest.mark.fault(2)
+@pytest.mark.fault(6)
 @pytest.mark.parametrize(("fault", "error"), SUBMIT_FAULTS, ids=lambda v: getattr(v, "kind", ""))
 async def test_submit_fault_is_typed_and_never_resubmitted(
     sim: Any, client: CometAPIClient, fault: Fault, error: type[CometAPIError]
@@ -73,6 +75,7 @@ async def test_submit_fault_is_typed_and_never_resubmitted(
         assert info.value.maybe_processed
 
 
+@pytest.mark.fault(2)
 async def test_submit_after_read_timeout_is_not_repeated(sim: Any) -> None:
     sim.faults.inject(Fault(kind="drop", match=IMAGINE, delay=1.0))
     async with CometAPIClient(sim.base_url, SIM_KEY, timeout=0.2) as client:
@@ -82,6 +85,7 @@ async def test_submit_after_read_timeout_is_not_repeated(sim: Any) -> None:
     assert hits(sim, "/submit/imagine") == 1
 
 
+@pytest.mark.fault(4)
 async def test_submit_retries_429_honouring_retry_after(
     sim: Any, client: CometAPIClient, sleeps: SleepRecorder
 ) -> None:
@@ -93,6 +97,7 @@ async def test_submit_retries_429_honouring_retry_after(
     assert sleeps.calls == [1.0, 1.0]  # the simulator rounds Retry-After up to whole seconds
 
 
+@pytest.mark.fault(4)
 async def test_submit_429_gives_up_after_max_attempts(
     sim: Any, client: CometAPIClient, sleeps: SleepRecorder
 ) -> None:
@@ -104,6 +109,9 @@ async def test_submit_429_gives_up_after_max_attempts(
     assert len(sim.tasks) == 0
 
 
+@pytest.mark.fault(4)
+@pytest.mark.fault(5)
+@pytest.mark.fault(6)
 @pytest.mark.parametrize(
     "fault",
     [
@@ -145,6 +153,8 @@ async def test_polls_give_up_after_max_attempts(sim: Any, client: CometAPIClient
     assert hits(sim, "/list-by-condition") == 4
 
 
+@pytest.mark.fault(6)
+@pytest.mark.fault(10)
 async def test_poll_null_means_unknown_for_fetch_and_bad_for_list(
     sim: Any, client: CometAPIClient
 ) -> None:

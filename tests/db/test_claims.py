@@ -9,6 +9,7 @@ from bot.db import Database, NotFound
 from tests.db.conftest import FakeClock, new_job
 
 
+@pytest.mark.fault(21)
 async def test_the_first_claim_wins_and_release_frees_the_button(
     db: Database, clock: FakeClock
 ) -> None:
@@ -42,6 +43,7 @@ async def test_claiming_a_missing_job_raises_not_found(db: Database) -> None:
         await db.claims.claim(12345, 0, user_id=30)
 
 
+@pytest.mark.fault(21)
 async def test_one_claim_wins_among_concurrent_presses(db_path: Path) -> None:
     async with await Database.open(db_path) as first, await Database.open(db_path) as second:
         job = await new_job(first)

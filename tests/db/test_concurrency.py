@@ -32,6 +32,7 @@ async def write_lock_held_elsewhere(path: Path) -> AsyncIterator[aiosqlite.Conne
                 await other.execute("COMMIT")
 
 
+@pytest.mark.fault(24)
 async def test_a_write_waits_out_another_writers_lock(db: Database, db_path: Path) -> None:
     job = await new_job(db)
     async with write_lock_held_elsewhere(db_path) as other:
@@ -46,6 +47,7 @@ async def test_a_write_waits_out_another_writers_lock(db: Database, db_path: Pat
     assert len(await db.audit.recent(None)) == 1  # the other writer's row is there too
 
 
+@pytest.mark.fault(24)
 async def test_reservations_succeed_once_while_another_writer_holds_the_lock(
     db: Database, db_path: Path
 ) -> None:

@@ -112,6 +112,7 @@ async def test_interaction_tokens_stay_out_of_reprs(db: Database) -> None:
     assert "aW50ZXJhY3Rpb24tdG9rZW4" not in repr(job)
 
 
+@pytest.mark.fault(11)
 async def test_transition_is_a_compare_and_set(db: Database, clock: FakeClock) -> None:
     job = await new_job(db)
     submitted = await db.jobs.transition(

@@ -13,6 +13,7 @@ from tests.db.conftest import FakeClock, new_job
 DAY = 86_400.0
 
 
+@pytest.mark.fault(9)
 async def test_charge_and_refund_happen_exactly_once(db: Database) -> None:
     job = await new_job(db)
     assert await db.ledger.refund(job.id, "no charge yet") is False
@@ -100,6 +101,7 @@ async def test_reserve_checks_user_and_guild_limits(db: Database) -> None:
     assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **limits) == Q.CHARGED
 
 
+@pytest.mark.fault(24)
 async def test_ten_parallel_reservations_with_one_credit_left(db_path: Path) -> None:
     """faults.md #24, across two connections (two processes would behave the same)."""
     async with await Database.open(db_path) as first, await Database.open(db_path) as second:

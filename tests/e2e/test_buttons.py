@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from bot.app import MJBot
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import final, replies_to, upstream
@@ -24,6 +26,7 @@ def modal_input(modal: Any) -> dict[str, Any]:
     return component
 
 
+@pytest.mark.fault(7)
 async def test_custom_zoom_opens_a_prefilled_modal(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -59,6 +62,8 @@ async def test_remix_asks_for_a_prompt_first(
     assert upstream(sim, "/submit/modal")[-1].json["prompt"] == "a golden bird"
 
 
+@pytest.mark.fault(21)
+@pytest.mark.fault(22)
 async def test_double_click_makes_one_job_and_others_are_refused(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -81,6 +86,7 @@ async def test_double_click_makes_one_job_and_others_are_refused(
     )
 
 
+@pytest.mark.fault(23)
 async def test_expired_and_forged_buttons_get_a_sentence(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -108,6 +114,7 @@ async def _post_raw_buttons(fake: FakeDiscord, channel: Any, ids: list[str]) -> 
     return message
 
 
+@pytest.mark.fault(13)
 async def test_restart_mid_job_and_old_buttons_after_restart(
     make_bot: Callable[..., MJBot],
     run_client: Callable[..., Any],

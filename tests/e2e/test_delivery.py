@@ -21,7 +21,6 @@ def job_id_of(message: Any) -> int:
     return int(footer.split()[1])
 
 
-@pytest.mark.fault(20)
 async def test_a_result_whose_download_fails_for_a_while_is_delivered(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -96,6 +95,7 @@ async def test_progress_edits_are_coalesced_per_message(
     assert min(progress) >= interval * 0.8, f"edits {progress} closer than {interval} s"
 
 
+@pytest.mark.fault(7)
 async def test_a_refused_job_leaves_one_private_sentence_even_after_a_restart(
     make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -129,3 +129,15 @@ async def test_the_presenter_forgets_finished_jobs(
 
     await fake_discord.wait_until(flat, what="an empty presenter")
     assert len(upstream(sim, "/submit/imagine")) == 6
+
+
+async def test_paid_commands_in_direct_messages_are_refused_for_free(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    result = await alice.slash("imagine", prompt="a boat", channel="dm")
+    assert result.ephemeral and "direct messages" in result.message.text
+    result = await alice.slash("describe", image=("cat.png", b"x"), channel="dm")
+    assert result.ephemeral and "direct messages" in result.message.text
+    assert not [r for r in sim.requests if "/submit/" in r.path]
+    assert await bot.db.ledger.usage(None, alice.id, since=0) == 0

@@ -12,6 +12,7 @@ from tests.e2e.conftest import final, upstream
 from tests.fakediscord.server import FakeDiscord
 
 
+@pytest.mark.fault(1)
 async def test_01_slow_submit_is_deferred_and_made_once(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -22,6 +23,7 @@ async def test_01_slow_submit_is_deferred_and_made_once(
     assert len(upstream(sim, "/submit/imagine")) == 1
 
 
+@pytest.mark.fault(2)
 async def test_02_lost_submit_answer_is_reconciled_by_its_webhook(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -33,6 +35,7 @@ async def test_02_lost_submit_answer_is_reconciled_by_its_webhook(
     assert len(upstream(sim, "/submit/imagine")) == 1
 
 
+@pytest.mark.fault(16)
 async def test_16_result_after_the_token_expired_uses_the_bot_token(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -45,6 +48,7 @@ async def test_16_result_after_the_token_expired_uses_the_bot_token(
     await fake_discord.wait_for_edit(message.id, final, timeout=10)
 
 
+@pytest.mark.fault(17)
 @pytest.mark.sim_speed(40)
 async def test_17_ten_jobs_in_one_channel_under_the_edit_limit(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
@@ -56,6 +60,7 @@ async def test_17_ten_jobs_in_one_channel_under_the_edit_limit(
         await result.wait_for_message(final, timeout=40)
 
 
+@pytest.mark.fault(13)
 async def test_13_a_final_render_refused_by_discord_is_posted_after_a_restart(
     make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:

@@ -32,6 +32,7 @@ async def test_imagine_progress_final_and_buttons(
     assert "Done in" in message.text
 
 
+@pytest.mark.fault(29)
 async def test_prompt_problems_answer_at_once_and_charge_nothing(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -102,6 +103,7 @@ async def test_describe_then_a_prompt_button_imagines_it(
     assert upstream(sim, "/submit/modal")[-1].json["prompt"].endswith("--ar 3:2")
 
 
+@pytest.mark.fault(28)
 async def test_hostile_images_are_refused_before_anything_is_sent(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:

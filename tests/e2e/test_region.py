@@ -63,6 +63,7 @@ def assert_cells(mask: Image.Image, grid: tuple[int, int], chosen: set[str]) -> 
             assert white_share(mask, box) == expected, (col, row)
 
 
+@pytest.mark.fault(30)
 async def test_paint_cells_presets_and_continue(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -183,6 +184,8 @@ async def test_upload_a_mask_and_a_painted_copy(
     assert all(r.json["prompt"] == "a fountain" for r in upstream(sim, "/submit/modal"))
 
 
+@pytest.mark.fault(28)
+@pytest.mark.fault(30)
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # the fake's sniffing
 async def test_bad_uploads_get_a_sentence_and_cost_nothing(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
@@ -228,6 +231,7 @@ async def test_bad_uploads_get_a_sentence_and_cost_nothing(
     assert upstream(sim, "/submit/modal") == []
 
 
+@pytest.mark.fault(30)
 async def test_an_expired_modal_task_says_start_again(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:

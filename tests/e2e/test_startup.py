@@ -24,6 +24,7 @@ def closed_port() -> int:
         return int(s.getsockname()[1])  # nothing listens here once the socket closes
 
 
+@pytest.mark.fault(27)
 async def test_a_wrong_token_is_one_sentence_and_exit_code_3(
     fake_discord: FakeDiscord,
     tmp_path: Path,

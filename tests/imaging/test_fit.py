@@ -26,6 +26,7 @@ def test_extension_follows_the_bytes() -> None:
     assert fit_to_limit(data, MIB)[1:] == ("jpg", "image/jpeg")
 
 
+@pytest.mark.fault(20)
 def test_large_noisy_png_shrinks_under_one_mib() -> None:
     data = encode(noisy_image(1400, 1000, noise=0.7), "PNG", compress_level=1)
     assert len(data) > 3 * MIB
@@ -36,6 +37,7 @@ def test_large_noisy_png_shrinks_under_one_mib() -> None:
     assert img.width / img.height == pytest.approx(1.4, rel=0.01)
 
 
+@pytest.mark.fault(20)
 def test_prefer_jpeg() -> None:
     data = encode(noisy_image(600, 600, noise=0.2), "PNG")
     out, ext, mime = fit_to_limit(data, len(data) // 3, prefer="jpeg")
@@ -52,6 +54,7 @@ def test_transparency_survives_webp() -> None:
     assert reload(out).mode == "RGBA"
 
 
+@pytest.mark.fault(20)
 def test_tiny_limit_downscales_instead_of_failing() -> None:
     data = encode(noisy_image(800, 400, noise=0.8), "PNG")
     out, _, _ = fit_to_limit(data, 20_000)
@@ -88,6 +91,7 @@ def _animation(frames: int, side: int) -> bytes:
     return encode(images[0], "GIF", save_all=True, append_images=images[1:], duration=80)
 
 
+@pytest.mark.fault(20)
 def test_animation_stays_animated_when_it_fits() -> None:
     data = _animation(12, 200)
     out, ext, _ = fit_to_limit(data, len(data) // 3)
@@ -97,6 +101,7 @@ def test_animation_stays_animated_when_it_fits() -> None:
     assert len(out) <= len(data) // 3
 
 
+@pytest.mark.fault(20)
 def test_animation_falls_back_to_first_frame() -> None:
     data = _animation(12, 200)
     out, _, _ = fit_to_limit(data, 6_000)

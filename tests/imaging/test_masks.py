@@ -71,6 +71,7 @@ def test_normalize_accepts_bytes_and_jpeg_damage() -> None:
     assert is_binary_opaque_l(mask)
 
 
+@pytest.mark.fault(30)
 def test_normalize_refuses_other_aspect_empty_full_and_junk() -> None:
     blob = _blob((1000, 1000), (100, 100, 500, 500))
     assert _reason(normalize_mask, blob, (1000, 1100)) == "wrong_aspect"
@@ -123,6 +124,7 @@ def test_decode_accepts_a_canvas_export() -> None:
     assert is_binary_opaque_l(mask)
 
 
+@pytest.mark.fault(30)
 @pytest.mark.parametrize(
     "url",
     [
@@ -137,18 +139,21 @@ def test_decode_refuses_junk(url: str) -> None:
     assert _reason(decode_mask_data_url, url) == "not_an_image"
 
 
+@pytest.mark.fault(30)
 def test_decode_refuses_jpeg_inside_png_url() -> None:
     jpeg = encode(_blob((64, 64), (10, 10, 40, 40)).convert("RGB"), "JPEG")
     url = "data:image/png;base64," + base64.b64encode(jpeg).decode()
     assert _reason(decode_mask_data_url, url) == "not_an_image"
 
 
+@pytest.mark.fault(30)
 def test_decode_refuses_empty_and_full() -> None:
     empty = encode(Image.new("L", (64, 64), 0), "PNG")
     url = "data:image/png;base64," + base64.b64encode(empty).decode()
     assert _reason(decode_mask_data_url, url) == "empty"
 
 
+@pytest.mark.fault(30)
 def test_encode_refuses_what_cannot_be_a_mask() -> None:
     with pytest.raises(ValueError, match="grey"):
         encode_mask(Image.new("L", (10, 10), 128))
@@ -158,6 +163,7 @@ def test_encode_refuses_what_cannot_be_a_mask() -> None:
     assert _reason(encode_mask, Image.new("L", (10, 10), 255)) == "full"
 
 
+@pytest.mark.fault(30)
 def test_coverage_thresholds() -> None:
     tiny = Image.new("L", (1000, 1000), 0)
     tiny.paste(255, (0, 0, 20, 20))  # 0.04 %: a stray click, not a region

@@ -66,6 +66,7 @@ def test_brush_strokes_and_outlines_are_filled(original: Image.Image) -> None:
     assert iou(unfilled, disc) < 0.5
 
 
+@pytest.mark.fault(30)
 def test_refusals(original: Image.Image) -> None:
     with pytest.raises(MaskRejected) as info:
         mask_from_painted_copy(original, original.copy())

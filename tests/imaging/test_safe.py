@@ -68,6 +68,7 @@ def test_valid_images_decode() -> None:
         assert out.format == fmt
 
 
+@pytest.mark.fault(28)
 def test_lying_name_or_content_type_is_irrelevant() -> None:
     # Bytes are all open_image sees: JPEG data "named" photo.png decodes as the JPEG it is.
     jpeg = encode(noisy_image(32, 32), "JPEG")
@@ -78,16 +79,19 @@ def test_lying_name_or_content_type_is_irrelevant() -> None:
     assert _reason(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>") == "unsupported_format"
 
 
+@pytest.mark.fault(28)
 def test_empty_and_non_image_bytes() -> None:
     assert _reason(b"") == "empty"
     assert _reason(b"\x00" * 1000) == "not_an_image"
     assert _reason(b"PK\x03\x04 a zip file") == "not_an_image"
 
 
+@pytest.mark.fault(28)
 def test_byte_limit_before_anything_else() -> None:
     assert _reason(encode(noisy_image(64, 64), "PNG"), max_bytes=100) == "too_large_bytes"
 
 
+@pytest.mark.fault(28)
 def test_small_png_claiming_10000x10000_is_refused_without_allocating() -> None:
     pixels = random.Random(0).randbytes(12_000)  # incompressible, so the file really is 12 KB
     data = _png_claiming(10_000, 10_000, zlib.compress(pixels))
@@ -100,11 +104,13 @@ def test_small_png_claiming_10000x10000_is_refused_without_allocating() -> None:
     assert grown_kib < 50_000  # decoding would need 300 MB
 
 
+@pytest.mark.fault(28)
 def test_oversized_side_within_the_pixel_budget() -> None:
     data = _png_claiming(12_000, 10, zlib.compress(b"\x00" * 100))
     assert _reason(data) == "too_many_pixels"
 
 
+@pytest.mark.fault(28)
 def test_decompression_bomb_is_refused_before_inflating() -> None:
     # A real, valid 9000x9000 all-black greyscale PNG: ~80 KB on disk, 81 MB once decoded.
     rows = zlib.compressobj(9)
@@ -115,6 +121,7 @@ def test_decompression_bomb_is_refused_before_inflating() -> None:
     assert _reason(data, max_pixels=1_000_000, max_dimension=20_000) == "too_many_pixels"
 
 
+@pytest.mark.fault(28)
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP"])
 @pytest.mark.parametrize("keep", [0.5, 0.9])
 def test_truncated_files_are_refused_cleanly(fmt: str, keep: float) -> None:
@@ -122,11 +129,13 @@ def test_truncated_files_are_refused_cleanly(fmt: str, keep: float) -> None:
     assert _reason(data[: int(len(data) * keep)]) == "truncated"
 
 
+@pytest.mark.fault(28)
 def test_header_only_fragment() -> None:
     data = encode(noisy_image(50, 50), "PNG")
     assert _reason(data[:20]) == "truncated"
 
 
+@pytest.mark.fault(28)
 def test_gif_with_5000_frames() -> None:
     data = _gif(5000)
     assert len(data) < 150_000
@@ -138,11 +147,13 @@ def test_gif_with_5000_frames() -> None:
     assert getattr(small, "n_frames", 1) == 3
 
 
+@pytest.mark.fault(28)
 def test_gif_frame_outside_its_screen_is_refused() -> None:
     # Pillow would grow a 1x1 canvas to the frame's 10000x9000.
     assert _reason(_gif(1, width=10_000, height=9_000)) == "too_many_pixels"
 
 
+@pytest.mark.fault(28)
 def test_animated_webp_frame_limit() -> None:
     frames = [noisy_image(16, 16, seed=i) for i in range(5)]
     buf = encode(frames[0], "WEBP", save_all=True, append_images=frames[1:])
@@ -150,6 +161,7 @@ def test_animated_webp_frame_limit() -> None:
     assert _reason(buf, max_frames=3) == "too_many_frames"
 
 
+@pytest.mark.fault(28)
 def test_corrupt_pixel_data() -> None:
     data = bytearray(encode(noisy_image(100, 100), "PNG"))
     idat = data.index(b"IDAT")
@@ -179,6 +191,7 @@ def test_header_sizes_match_pillow(fmt: str, params: dict[str, object], mode: st
     assert declared_size(sniff_format(data) or "", data) == (123, 45)
 
 
+@pytest.mark.fault(28)
 def test_jpeg_claiming_huge_size_is_refused_from_its_header() -> None:
     data = bytearray(encode(noisy_image(40, 30), "JPEG"))
     sof = data.index(b"\xff\xc0")

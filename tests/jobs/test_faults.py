@@ -17,6 +17,7 @@ from bot.sim import Fault, SimConfig, Simulator
 from tests.jobs.conftest import ALICE, FAST, KEY, Stack, close_stack, is_, make_stack
 
 
+@pytest.mark.fault(3)
 async def test_03_unreachable_upstream_is_not_charged(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,6 +40,7 @@ async def test_03_unreachable_upstream_is_not_charged(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.fault(4)
 async def test_04_rate_limited_submit_waits_and_makes_one_job(stack: Stack) -> None:
     stack.sim.faults.inject(
         Fault(kind="status", match="/mj/submit/imagine", status=429, retry_after=1, times=1)
@@ -48,6 +50,7 @@ async def test_04_rate_limited_submit_waits_and_makes_one_job(stack: Stack) -> N
     assert len(stack.sim.tasks) == 1
 
 
+@pytest.mark.fault(6)
 @pytest.mark.parametrize("kind", ["html", "redirect"])
 async def test_06_garbled_submit_answer_is_not_charged(stack: Stack, kind: str) -> None:
     stack.sim.faults.inject(Fault(kind=kind, match="/mj/submit/imagine"))
@@ -74,6 +77,7 @@ async def test_06_a_200_without_a_task_id_is_reconciled_then_refunded(
     assert len([r for r in stack.sim.requests if r.path.endswith("/submit/imagine")]) == 1
 
 
+@pytest.mark.fault(6)
 @pytest.mark.parametrize("kind", ["html", "empty", "null", "truncated", "upstream_error"])
 async def test_06_garbled_poll_answers_are_failed_polls(stack: Stack, kind: str) -> None:
     stack.sim.faults.inject(Fault(kind=kind, match="/mj/task/list-by-condition", times=2))
@@ -81,6 +85,7 @@ async def test_06_garbled_poll_answers_are_failed_polls(stack: Stack, kind: str)
     await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED), timeout=15)
 
 
+@pytest.mark.fault(4)
 async def test_04_rate_limited_polls_wait_and_go_on(stack: Stack) -> None:
     stack.sim.faults.inject(
         Fault(kind="status", match="/mj/task/list-by-condition", status=429, retry_after=1, times=2)
@@ -89,6 +94,7 @@ async def test_04_rate_limited_polls_wait_and_go_on(stack: Stack) -> None:
     await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED), timeout=15)
 
 
+@pytest.mark.fault(7)
 async def test_07_queue_position_then_queue_full(tmp_path: Path) -> None:
     config = SimConfig(key=KEY, speed=20, concurrency=1, queue_size=1, first_poll_delay=0.2)
     async with Simulator(config) as sim:
@@ -107,6 +113,7 @@ async def test_07_queue_position_then_queue_full(tmp_path: Path) -> None:
             await close_stack(stack)
 
 
+@pytest.mark.fault(7)
 async def test_07_legacy_banned_code_names_the_word(tmp_path: Path) -> None:
     async with Simulator(SimConfig(key=KEY, speed=200, legacy_code24=True)) as sim:
         stack = await make_stack(tmp_path, sim, start=False)
@@ -120,6 +127,7 @@ async def test_07_legacy_banned_code_names_the_word(tmp_path: Path) -> None:
             await close_stack(stack)
 
 
+@pytest.mark.fault(8)
 async def test_08_late_success_after_timeout_is_delivered_not_recharged(
     tmp_path: Path, sim: Simulator
 ) -> None:
@@ -138,6 +146,7 @@ async def test_08_late_success_after_timeout_is_delivered_not_recharged(
         await close_stack(stack)
 
 
+@pytest.mark.fault(10)
 async def test_10_an_unknown_task_does_not_disturb_the_batch(stack: Stack) -> None:
     lost = await stack.service.imagine(ALICE, "lost", mode="fast")
     fine = await stack.service.imagine(ALICE, "fine", mode="fast")
@@ -148,6 +157,7 @@ async def test_10_an_unknown_task_does_not_disturb_the_batch(stack: Stack) -> No
     assert done.charge_state == ChargeState.CHARGED
 
 
+@pytest.mark.fault(12)
 async def test_12_forged_hints_change_nothing(stack: Stack) -> None:
     job = await stack.service.imagine(ALICE, "boat", mode="fast")
     before = await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED))
@@ -159,6 +169,7 @@ async def test_12_forged_hints_change_nothing(stack: Stack) -> None:
     assert len(stack.sim.requests) == requests  # not even a look-up upstream
 
 
+@pytest.mark.fault(22)
 async def test_22_a_click_from_another_guild_is_refused(stack: Stack) -> None:
     job = await stack.service.imagine(ALICE, "boat", mode="fast")
     await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED))
@@ -168,6 +179,7 @@ async def test_22_a_click_from_another_guild_is_refused(stack: Stack) -> None:
     assert caught.value.key == "button.denied"
 
 
+@pytest.mark.fault(23)
 async def test_23_a_failed_job_has_no_live_buttons(stack: Stack) -> None:
     job = await stack.service.imagine(ALICE, "a nsfwword scene", mode="fast")
     await stack.wait_job(job.id, is_(JobStatus.FAILED))

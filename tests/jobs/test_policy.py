@@ -112,6 +112,7 @@ async def test_relax_needs_the_operator_and_the_guild(tmp_path: Path, sim: Simul
         await close_stack(stack)
 
 
+@pytest.mark.fault(29)
 async def test_nsfw_prompts_follow_the_guild_policy(stack: Stack) -> None:
     prompt = "a n\u200bude marble statue"
     await refused(stack, stack.service.imagine(ALICE, prompt, mode="fast"), "prompt.nsfw_channel")
@@ -123,6 +124,7 @@ async def test_nsfw_prompts_follow_the_guild_policy(stack: Stack) -> None:
     )
 
 
+@pytest.mark.fault(29)
 async def test_multipliers_are_capped_by_the_guild(stack: Stack) -> None:
     key = "prompt.too_many_jobs"
     refusal = await refused(
@@ -139,6 +141,7 @@ async def test_multipliers_are_capped_by_the_guild(stack: Stack) -> None:
     )
 
 
+@pytest.mark.fault(29)
 async def test_a_guild_banned_word_added_later_stops_presses_on_old_jobs(stack: Stack) -> None:
     job = await stack.service.imagine(ALICE, "a paper boat", mode="fast")
     await stack.wait_job(job.id, is_(JobStatus.SUCCEEDED))

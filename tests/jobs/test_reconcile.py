@@ -54,6 +54,7 @@ async def test_a_garbled_submit_answer_is_reconciled_not_refused(stack: Stack, k
     assert imagines(stack.sim) == 1
 
 
+@pytest.mark.fault(2)
 async def test_an_unexpected_error_after_sending_is_reconciled(stack: Stack) -> None:
     """Anything unforeseen after the charge (a bug parsing the answer) may have left a paid
     task upstream: the user is never told "nothing was charged" while the job stays charged."""
@@ -158,6 +159,7 @@ async def test_a_submit_answering_several_ids_tracks_the_first(stack: Stack) -> 
     await stack.wait_job(job.id, is_(DONE))
 
 
+@pytest.mark.fault(6)
 async def test_a_submit_answering_a_garbage_id_is_reconciled(stack: Stack) -> None:
     stack.sim.faults.inject(Fault(kind="result", match="/mj/submit/imagine", body="{id} x"))
     job = await stack.service.imagine(ALICE, "a boat", mode="fast")

@@ -53,6 +53,7 @@ async def test_a_painted_selection_becomes_the_mask_upstream(
         await region.submit_selection(session.id, ALICE, "again")
 
 
+@pytest.mark.fault(30)
 async def test_bad_masks_are_refused_before_anything_is_charged(
     stack: Stack, region: RegionService
 ) -> None:
@@ -72,6 +73,7 @@ async def test_bad_masks_are_refused_before_anything_is_charged(
     assert [r for r in stack.sim.requests if r.path.endswith("/submit/modal")] == []
 
 
+@pytest.mark.fault(30)
 async def test_an_expired_modal_task_refunds_and_says_start_again(
     stack: Stack, region: RegionService
 ) -> None:

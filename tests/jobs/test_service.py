@@ -50,6 +50,7 @@ async def test_the_tracker_polls_in_batches(stack: Stack) -> None:
     assert max(len(r.json["ids"]) for r in polls) > 1
 
 
+@pytest.mark.fault(9)
 async def test_banned_word_failure_is_refunded_once(stack: Stack) -> None:
     job_id = await imagine(stack, "a nsfwword cat")  # the simulator's own banned list
     job = await stack.wait_job(job_id, is_(JobStatus.FAILED))
@@ -63,6 +64,7 @@ async def test_banned_word_failure_is_refunded_once(stack: Stack) -> None:
     assert len(await stack.db.ledger.entries(job_id)) == 2
 
 
+@pytest.mark.fault(7)
 @pytest.mark.parametrize(
     ("fault", "key"),
     [
@@ -81,6 +83,7 @@ async def test_refused_submit_is_not_charged(stack: Stack, fault: Fault, key: st
     assert await stack.db.ledger.usage(1, ALICE.user_id, since=0) == 0
 
 
+@pytest.mark.fault(2)
 async def test_ambiguous_submit_is_reconciled_not_resubmitted(
     tmp_path: Path, sim: Simulator
 ) -> None:
@@ -98,6 +101,7 @@ async def test_ambiguous_submit_is_reconciled_not_resubmitted(
         await close_stack(stack)
 
 
+@pytest.mark.fault(8)
 async def test_deadline_times_out_and_refunds_once(tmp_path: Path, sim: Simulator) -> None:
     config = replace(FAST, deadline_seconds=0.5)
     stack = await make_stack(tmp_path / "x", sim, config)
@@ -114,6 +118,7 @@ async def test_deadline_times_out_and_refunds_once(tmp_path: Path, sim: Simulato
         await close_stack(stack)
 
 
+@pytest.mark.fault(10)
 async def test_unknown_task_fails_after_some_polls(stack: Stack) -> None:
     job_id = await imagine(stack)
     job = await stack.wait_job(job_id, lambda j: j.task_id is not None)
@@ -123,6 +128,7 @@ async def test_unknown_task_fails_after_some_polls(stack: Stack) -> None:
     assert done.charge_state == ChargeState.REFUNDED
 
 
+@pytest.mark.fault(5)
 async def test_polling_survives_5xx_and_tells_once(stack: Stack) -> None:
     stack.sim.faults.inject(
         # More failures than the client retries in one poll: whole rounds fail and back off.
@@ -133,6 +139,7 @@ async def test_polling_survives_5xx_and_tells_once(stack: Stack) -> None:
     assert len(stack.events_for(job_id, "notice")) == 1  # "delayed", said once
 
 
+@pytest.mark.fault(13)
 async def test_restart_resumes_without_resubmitting(tmp_path: Path, sim: Simulator) -> None:
     first = await make_stack(tmp_path, sim, start=False)  # no tracker: the bot "dies"
     job = await first.service.imagine(ALICE, "boat", mode="fast")
@@ -147,6 +154,7 @@ async def test_restart_resumes_without_resubmitting(tmp_path: Path, sim: Simulat
         await close_stack(second)
 
 
+@pytest.mark.fault(21)
 async def test_double_click_makes_one_action(stack: Stack) -> None:
     job_id = await imagine(stack)
     await stack.wait_job(job_id, is_(DONE))
@@ -166,6 +174,7 @@ async def test_double_click_makes_one_action(stack: Stack) -> None:
     assert any("Vary" in (b.get("label") or "") for b in child.buttons)
 
 
+@pytest.mark.fault(22)
 async def test_someone_else_is_refused_by_default(stack: Stack) -> None:
     job_id = await imagine(stack)
     await stack.wait_job(job_id, is_(DONE))
@@ -175,6 +184,7 @@ async def test_someone_else_is_refused_by_default(stack: Stack) -> None:
     assert not [r for r in stack.sim.requests if r.path.endswith("/submit/action")]
 
 
+@pytest.mark.fault(23)
 @pytest.mark.parametrize(("job_id", "index"), [(999, 0), (1, 24)])
 async def test_stale_buttons_expire(stack: Stack, job_id: int, index: int) -> None:
     await stack.wait_job(await imagine(stack), is_(DONE))
@@ -198,6 +208,7 @@ def index_of(job_buttons: tuple[dict[str, object], ...], needle: str) -> int:
     raise AssertionError(f"no {needle} button in {job_buttons}")
 
 
+@pytest.mark.fault(7)
 async def test_custom_zoom_goes_through_the_modal(stack: Stack) -> None:
     up = await stack.db.jobs.get(await upscaled(stack))
     assert up is not None
@@ -235,6 +246,7 @@ async def test_vary_region_without_a_mask_is_refused_free(stack: Stack) -> None:
     assert await stack.db.claims.get(up.id, index_of(up.buttons, "Inpaint")) is None
 
 
+@pytest.mark.fault(11)
 async def test_out_of_order_updates_never_go_backwards(stack: Stack) -> None:
     from bot.cometapi.models import Task
 
@@ -248,6 +260,7 @@ async def test_out_of_order_updates_never_go_backwards(stack: Stack) -> None:
     assert len(stack.events_for(job_id, "finished")) == 1
 
 
+@pytest.mark.fault(29)
 async def test_a_remix_prompt_is_checked_before_anything_is_charged(stack: Stack) -> None:
     up = await stack.db.jobs.get(await upscaled(stack))
     assert up is not None

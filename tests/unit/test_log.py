@@ -13,6 +13,7 @@ TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789"
 KEY = "sk-live-0123456789abcdef0123"
 
 
+@pytest.mark.fault(27)
 def test_every_record_of_every_logger_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("DEBUG", [TOKEN, KEY])
     try:
@@ -64,6 +65,7 @@ def test_the_entry_point_registers_every_configured_secret(
         logging.getLogger().handlers.clear()
 
 
+@pytest.mark.fault(27)
 def test_keys_loaded_later_are_redacted_once_registered(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -55,6 +55,7 @@ def test_bad_options_name_the_parameter(options: ImagineOptions, param: str) -> 
     assert caught.value.fields["param"] == param
 
 
+@pytest.mark.fault(29)
 @pytest.mark.parametrize(
     ("prompt", "key"),
     [
@@ -107,6 +108,7 @@ def test_multipliers_are_counted(prompt: str, jobs: int, how: str) -> None:
     assert (found.jobs, found.describe()) == (jobs, how)
 
 
+@pytest.mark.fault(29)
 def test_multipliers_within_the_guild_cap_still_make_one_job_per_command() -> None:
     with pytest.raises(PromptRejected) as caught:
         check_prompt("a {red, blue} bird", DEFAULT_BANNED, max_jobs=4)
@@ -119,6 +121,7 @@ def test_multipliers_within_the_guild_cap_still_make_one_job_per_command() -> No
     assert check_prompt("fox --repeat 1", DEFAULT_BANNED) == "fox --repeat 1"
 
 
+@pytest.mark.fault(29)
 def test_nsfw_terms_are_found_normalised() -> None:
     assert is_nsfw("a N\u200bUDE statue")
     assert is_nsfw("Naked tree")
@@ -131,6 +134,7 @@ def test_raw_params_still_work() -> None:
     assert check_prompt(text, DEFAULT_BANNED) == text
 
 
+@pytest.mark.fault(29)
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -155,6 +159,7 @@ def test_banned_words_respect_word_boundaries_and_guild_lists() -> None:
     assert find_banned("a space   ship", ["space ship"]) == "space ship"
 
 
+@pytest.mark.fault(29)
 def test_mentions_are_neutralised() -> None:
     text = neutralise_mentions("hi @everyone and @here and <@123> and <@&456>")
     assert "@everyone" not in text

@@ -49,6 +49,7 @@ def test_a_stored_selection_is_kept_only_on_its_grid() -> None:
     assert editor_selection(session("garbage"), (1024, 1024)).is_empty
 
 
+@pytest.mark.fault(23)
 @pytest.mark.parametrize(
     "custom_id", ["mj:v1:r:1:c25", "mj:v1:r:0:go", "mj:v1:r:1:drop", "mj:v1:r:1:go "]
 )

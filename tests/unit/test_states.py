@@ -7,6 +7,8 @@ from bot.db.records import JobStatus as S
 from bot.jobs.states import job_status_for, may_move, sources_for
 
 
+@pytest.mark.fault(8)
+@pytest.mark.fault(11)
 @pytest.mark.parametrize(
     ("current", "new", "modal_sent", "ok"),
     [

@@ -17,6 +17,7 @@ def test_button_ids_round_trip(job_id: int, index: int) -> None:
     assert not re.fullmatch(EXPIRED_TEMPLATE, ref.custom_id)
 
 
+@pytest.mark.fault(23)
 @pytest.mark.parametrize(
     "custom_id",
     [

@@ -163,6 +163,7 @@ WEBHOOK: dict[str, Build] = {
 }
 
 
+@pytest.mark.fault(12)
 @pytest.mark.parametrize("case", list(WEBHOOK), ids=list(WEBHOOK))
 async def test_webhook_refuses_hostile_requests_quietly(
     web: Web, case: str, caplog: pytest.LogCaptureFixture

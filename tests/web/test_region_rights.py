@@ -53,6 +53,7 @@ async def test_a_moderator_finishes_vary_region_on_a_members_job_from_the_web(we
     assert web.modal_requests() == 1
 
 
+@pytest.mark.fault(22)
 async def test_a_member_who_is_neither_owner_nor_moderator_cannot_open_one(web: Web) -> None:
     job_id, index = await web.upscaled()
     with pytest.raises(Refused) as caught:
@@ -62,6 +63,7 @@ async def test_a_member_who_is_neither_owner_nor_moderator_cannot_open_one(web: 
     assert owner.is_moderator is False
 
 
+@pytest.mark.fault(22)
 async def test_the_moderator_flag_cannot_be_claimed_through_the_web(web: Web) -> None:
     job_id, index = await web.upscaled()
     # While the guild let anyone click, Bob (no moderator) opened the editor ...

@@ -91,6 +91,7 @@ async def test_a_good_submit_starts_the_child_and_the_link_is_spent(web: Web) ->
     assert web.modal_requests() == 1
 
 
+@pytest.mark.fault(21)
 async def test_two_submits_at_once_make_one_job(web: Web) -> None:
     _, link = await web.open()
     body = {"mask": png_url(box_mask((512, 512), (0, 0, 200, 200))), "prompt": "twice"}
@@ -141,6 +142,7 @@ async def test_expired_and_superseded_links_are_refused(web: Web) -> None:
     assert web.modal_requests() == 0
 
 
+@pytest.mark.fault(30)
 @pytest.mark.parametrize(
     ("mask", "key"),
     [
