@@ -142,10 +142,10 @@ SENTENCES: Final[dict[str, str]] = {
     "saved; try again in a minute.",
     "key.unreadable": "This server's own CometAPI key can't be read any more (the bot's "
     "MASTER_KEY changed). An admin must set the key again. Nothing was charged.",
-    "quota.user": "You have used your {limit} jobs for today on this server. The next one "
+    "quota.user": "You have reached this server's daily job limit ({limit}). The next job "
     "frees up <t:{reset}:R>. Nothing was charged.",
-    "quota.dm": "You have used your {limit} direct-message jobs for today. The next one frees "
-    "up <t:{reset}:R>. Nothing was charged.",
+    "quota.dm": "You have reached the daily limit for direct-message jobs ({limit}). The next "
+    "one frees up <t:{reset}:R>. Nothing was charged.",
     "quota.guild": "This server has used its job budget. It frees up <t:{reset}:R>; a "
     "moderator can raise it. Nothing was charged.",
     "busy": "The bot is very busy right now. Try again in a moment. Nothing was charged.",
@@ -165,6 +165,27 @@ FAIL_REASONS: Final[dict[str, str]] = {
     "the submit was lost": "CometAPI never confirmed it",
     "the task is unknown upstream": "CometAPI lost track of it",
 }
+
+
+# Why CometAPI's gateway refused a submit (its `description` codes, mj-protocol §2).
+UPSTREAM_REASONS: Final[dict[str, str]] = {
+    "quota_not_enough": "the bot's CometAPI account is out of credit (an admin must top it up)",
+    "prompt_is_required": "the prompt is empty",
+    "task_not_found": "the image this button belongs to is no longer known upstream",
+    "task_no_found": "the image this button belongs to is no longer known upstream",
+    "task_status_not_success": "the image this button belongs to is not finished upstream",
+    "队列已满": "Midjourney's queue is full",
+}
+
+
+def upstream_reason(raw: str | None) -> str:
+    """A refusal's description in plain words; unknown ones shown as they came."""
+    text = (raw or "").strip()
+    lowered = text.casefold()
+    for needle, words in UPSTREAM_REASONS.items():
+        if needle.casefold() in lowered:
+            return words
+    return text[:300] or "no reason given"
 
 
 def fail_reason(raw: str | None) -> str:

@@ -14,6 +14,7 @@ from bot.cometapi.models import SpeedMode, SubmitResult
 from bot.errors import Refused
 from bot.jobs.events import JobConfig
 from bot.jobs.prompts import bot_type_for
+from bot.messages import upstream_reason
 
 Submit = Callable[[CometAPIClient, str], Awaitable[SubmitResult]]
 
@@ -65,8 +66,9 @@ def refusal_for(exc: api.CometAPIError) -> Refused:
         return Refused("upstream.auth")
     if isinstance(exc, api.UnknownAction):
         return Refused("button.refused", label="this button")
-    if isinstance(exc, api.SubmitRejected):
-        return Refused("upstream.rejected", description=exc.description or f"code {exc.code}")
     if isinstance(exc, api.APIConnectionError):
         return Refused("upstream.unreachable")
-    return Refused("upstream.rejected", description=type(exc).__name__)
+    text = ""
+    if isinstance(exc, api.SubmitRejected | api.BadRequest):
+        text = exc.description
+    return Refused("upstream.rejected", description=upstream_reason(text))

@@ -56,9 +56,11 @@ def status_line(job: JobRecord) -> str:
 
 def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
+    colour = COLOURS.get(job.status, discord.Colour.blurple())
+    if job.meta.get("result_unusable"):  # finished upstream, but nothing to show: refunded
+        colour = discord.Colour.orange()
     embed = discord.Embed(
-        description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**",
-        colour=COLOURS.get(job.status, discord.Colour.blurple()),
+        description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**", colour=colour
     )
     label = job.meta.get("label")
     kind = f"{job.kind} · {label}" if label and job.kind == "action" else job.kind

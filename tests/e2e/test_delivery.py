@@ -106,6 +106,7 @@ async def test_a_refused_job_leaves_one_private_sentence_even_after_a_restart(
         result = await alice.slash("imagine", prompt="a boat", channel="general")
         said = await result.wait_for_followup(lambda m: "refused" in m.text)
         assert said.ephemeral
+        assert "out of credit" in said.text  # the gateway's code in words, not internals
     async with run_client(make_bot()) as again:
         await fake_discord.wait_until(lambda: again.is_ready(), what="the restarted bot")
         swept = await again.presenter.sweep(since=0)
