@@ -9,6 +9,10 @@ RESERVED ──submit──► SUBMITTED ──► QUEUED ──► RUNNING ─�
 ```
 MODAL goes back to SUBMITTED only when the bot itself sends `/mj/submit/modal`; after that the
 gateway's stale MODAL row (mj-protocol §5b) must be ignored, which `meta["modal_sent"]` marks.
+
+A submit whose answer was lost stays SUBMITTED without a task id while bot/jobs/reconcile.py
+looks for its task by `state`; not found in time, it is TIMED_OUT (refunded, notice
+"job.lost"), and a task found later still takes it to SUCCEEDED, free.
 """
 
 from __future__ import annotations
