@@ -169,6 +169,11 @@ async def test_double_click_makes_one_action(stack: Stack) -> None:
     assert [r.key for r in refused] == ["button.claimed"]
     actions = [r for r in stack.sim.requests if r.path.endswith("/submit/action")]
     assert len(actions) == 1
+    assert (
+        await stack.db.ledger.usage(1, MOD.user_id, since=0)
+        + await stack.db.ledger.usage(1, ALICE.user_id, since=0)
+        == 2
+    )  # the grid and one action: one charge for the double click
     child = await stack.wait_job(children[0].id, is_(DONE))
     assert child.parent_id == job_id
     assert any("Vary" in (b.get("label") or "") for b in child.buttons)
@@ -182,6 +187,7 @@ async def test_someone_else_is_refused_by_default(stack: Stack) -> None:
         await stack.actions.press(job_id, 0, BOB)
     assert caught.value.key == "button.denied"
     assert not [r for r in stack.sim.requests if r.path.endswith("/submit/action")]
+    assert await stack.db.ledger.usage(1, BOB.user_id, since=0) == 0
 
 
 @pytest.mark.fault(23)
