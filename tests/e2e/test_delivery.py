@@ -89,10 +89,13 @@ async def test_progress_edits_are_coalesced_per_message(
     async with run_client(make_bot(edit_interval=interval)):
         result = await fake_discord.user("alice").slash("imagine", prompt="a slow harbour")
         message = await result.wait_for_message(final, timeout=30)
-    times = edits[message.id]
-    progress = [b - a for a, b in itertools.pairwise(times)][:-1]  # the final is free
+    times = edits[message.id][:-1]  # the final edit goes at once, whatever the pace
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) >= 3, "the job showed no progress at all"
-    assert min(progress) >= interval * 0.8, f"edits {progress} closer than {interval} s"
+    # Edits start at least `interval` apart; where they land varies with the request's own
+    # latency, so allow for that in each gap and bound the count over the whole run.
+    assert min(gaps) >= interval / 2, f"edits {gaps} closer than {interval} s"
+    assert len(times) <= (times[-1] - times[0]) / interval + 2, f"{len(times)} edits: {gaps}"
 
 
 @pytest.mark.fault(7)
