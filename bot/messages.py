@@ -178,24 +178,23 @@ UPSTREAM_REASONS: Final[dict[str, str]] = {
 }
 
 
-def upstream_reason(raw: str | None) -> str:
-    """A refusal's description in plain words; unknown ones shown as they came."""
+def _in_words(raw: str | None, known: dict[str, str], missing: str) -> str:
     text = (raw or "").strip()
     lowered = text.casefold()
-    for needle, words in UPSTREAM_REASONS.items():
+    for needle, words in known.items():
         if needle.casefold() in lowered:
             return words
-    return text[:300] or "no reason given"
+    return text[:300] or missing
+
+
+def upstream_reason(raw: str | None) -> str:
+    """A refusal's description in plain words; unknown ones shown as they came."""
+    return _in_words(raw, UPSTREAM_REASONS, "no reason given")
 
 
 def fail_reason(raw: str | None) -> str:
     """A failReason in plain words; unknown ones are shown as they came."""
-    text = (raw or "").strip()
-    lowered = text.casefold()
-    for needle, words in FAIL_REASONS.items():
-        if needle.casefold() in lowered:
-            return words
-    return text[:300] or "unknown"
+    return _in_words(raw, FAIL_REASONS, "unknown")
 
 
 def say(key: str, **fields: object) -> str:

@@ -5,7 +5,8 @@ The simulator runs outside the bot here so that a restarted bot finds the same u
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,30 @@ def upstream(sim: Simulator, endpoint: str) -> list[Any]:
 def replies_to(message: Any, parent: Any) -> bool:
     ref = message.message_reference or {}
     return str(ref.get("message_id")) == str(parent.id)
+
+
+def job_id_of(message: Any) -> int:
+    """The job a message shows, from its footer ("Job 12 · imagine")."""
+    return int(message.embeds[0]["footer"]["text"].split()[1])
+
+
+def result_messages(fake: FakeDiscord, job_id: int) -> list[Any]:
+    """Every live message showing the job's result (one, when delivery is exactly once)."""
+    prefix = f"Job {job_id} ·"
+    return [
+        m
+        for m in fake.world.messages.values()
+        if not m.deleted
+        and final(m)
+        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(prefix)
+    ]
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 20) -> Any:
+    """Wait until the async `check` (usually the bot's own store) returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := await check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return value

@@ -12,13 +12,8 @@ import pytest
 from bot.app import MJBot
 from bot.db.records import ChargeState, JobStatus
 from bot.sim import Fault, Simulator
-from tests.e2e.conftest import final, upstream
+from tests.e2e.conftest import final, job_id_of, upstream
 from tests.fakediscord.server import FakeDiscord
-
-
-def job_id_of(message: Any) -> int:
-    footer = message.embeds[0]["footer"]["text"]  # "Job 12 · imagine"
-    return int(footer.split()[1])
 
 
 async def test_a_result_whose_download_fails_for_a_while_is_delivered(

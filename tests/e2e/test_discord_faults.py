@@ -3,8 +3,6 @@ answers come back, no stream of 403s, no pings — counted at the fake Discord."
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -12,35 +10,11 @@ import pytest
 from bot.app import MJBot
 from bot.db.records import JobStatus
 from bot.sim import Fault, Simulator
-from tests.e2e.conftest import final, replies_to
+from tests.e2e.conftest import eventually, final, job_id_of, replies_to, result_messages
 from tests.fakediscord.model import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
 from tests.fakediscord.server import FakeDiscord
 
 MESSAGES = "/channels/*/messages"
-
-
-def job_id_of(message: Any) -> int:
-    return int(message.embeds[0]["footer"]["text"].split()[1])
-
-
-def results_for(fake: FakeDiscord, job_id: int) -> list[Any]:
-    return [
-        m
-        for m in fake.world.messages.values()
-        if not m.deleted
-        and m.embeds
-        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(f"Job {job_id} ·")
-    ]
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 15) -> Any:
-    """Wait until the async `check` returns something truthy (the bot's own store)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (value := await check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-    return value
 
 
 async def lost_child(bot: MJBot, fake: FakeDiscord, sim: Simulator) -> int:
@@ -71,7 +45,7 @@ async def test_a_5xx_while_posting_a_result_makes_one_message(
     assert job is not None and job.task_id is not None
     sim.finish(job.task_id)
     await eventually(lambda: delivered(bot, job_id), "the result delivered")
-    messages = results_for(fake_discord, job_id)
+    messages = result_messages(fake_discord, job_id)
     assert len(messages) == 1, [m.id for m in messages]
     assert final(messages[0])
 
@@ -87,12 +61,14 @@ async def test_a_result_posted_just_before_a_crash_is_found_not_posted_again(
         job = await bot.db.jobs.get(job_id)
         assert job is not None and job.task_id is not None
         sim.finish(job.task_id)
-        await fake_discord.wait_until(lambda: results_for(fake_discord, job_id), what="the post")
+        await fake_discord.wait_until(
+            lambda: result_messages(fake_discord, job_id), what="the post"
+        )
         assert not await delivered(bot, job_id)
     fake_discord.clock.advance(10 * 60)  # past Discord's nonce window: only a search helps
     async with run_client(make_bot()) as again:  # the start-up sweep renders it
         await eventually(lambda: delivered(again, job_id), "the result delivered")
-    messages = results_for(fake_discord, job_id)
+    messages = result_messages(fake_discord, job_id)
     assert len(messages) == 1, [m.id for m in messages]
     assert final(messages[0])
 

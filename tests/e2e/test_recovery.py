@@ -4,10 +4,8 @@ and a webhook keeps working across a restart."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,28 +15,8 @@ from bot.db.records import ChargeState, JobStatus
 from bot.jobs.events import Requester
 from bot.jobs.reconcile import job_state
 from bot.sim import Fault, SimConfig, Simulator
-from tests.e2e.conftest import KEY, final, upstream
+from tests.e2e.conftest import KEY, eventually, final, result_messages, upstream
 from tests.fakediscord.server import FakeDiscord
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 20) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (value := await check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-    return value
-
-
-def result_messages(fake: FakeDiscord, job_id: int) -> list[Any]:
-    prefix = f"Job {job_id} ·"
-    return [
-        m
-        for m in fake.world.messages.values()
-        if not m.deleted
-        and final(m)
-        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(prefix)
-    ]
 
 
 @pytest.mark.fault(13)
