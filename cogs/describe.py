@@ -48,8 +48,7 @@ class Describe(commands.Cog):
         message = await interaction.edit_original_response(
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
-        await self.bot.db.jobs.update(job.id, message_id=message.id)
-        await self.bot.presenter.attached(job)
+        await self.bot.presenter.adopt(job, message, response=True)
 
 
 async def setup(bot: MJBot) -> None:

@@ -101,8 +101,7 @@ class Imagine(commands.Cog):
         message = await interaction.edit_original_response(
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
-        await self.bot.db.jobs.update(job.id, message_id=message.id)
-        await self.bot.presenter.attached(job)
+        await self.bot.presenter.adopt(job, message, response=True)
 
     @imagine.autocomplete("aspect")
     async def _aspects(

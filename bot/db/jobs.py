@@ -242,6 +242,19 @@ class JobsRepository:
             [*params, now, limit],
         )
 
+    async def attach_message(self, job_id: int, message_id: int) -> bool:
+        """Make `message_id` the job's message unless it already has one: the command that
+        posts it and the presenter's fallback post may race, and only one message may win."""
+        async with self._db._write() as conn:
+            cursor = await conn.execute(
+                "UPDATE jobs SET message_id = ?, updated_at = ? "
+                "WHERE id = ? AND message_id IS NULL",
+                [message_id, self._db.now(), job_id],
+            )
+            won = cursor.rowcount == 1
+            await cursor.close()
+        return won
+
     async def merge_meta(self, job_id: int, updates: Mapping[str, Any]) -> JobRecord | None:
         """Set some keys of `meta` in one statement, so concurrent writers of other keys
         (presenter, tracker, clicks) never overwrite each other's flags."""

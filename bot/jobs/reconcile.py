@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from bot.cometapi import errors as api
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 # Statuses of a job that may still be given its task: mid-submit, waiting, refunded as lost.
 ORPHANS = (JobStatus.RESERVED, JobStatus.SUBMITTED, JobStatus.TIMED_OUT)
 _JOB_NUMBER = re.compile(r"[0-9]{1,18}")
+HINT_COOLDOWN = 1.0  # seconds: later hints for the same task add nothing
+HINTS_REMEMBERED = 4096
 
 
 def job_state(instance: str, job_id: int) -> str:
@@ -51,6 +54,7 @@ class Reconciler:
     def __init__(self, service: JobService) -> None:
         self.service = service
         self.db = service.db
+        self._hinted: OrderedDict[str, float] = OrderedDict()  # task id → last hint
 
     async def await_task(self, job: JobRecord) -> JobRecord:
         """The submit's outcome is unknown: look for its task until the grace runs out."""
@@ -87,8 +91,13 @@ class Reconciler:
         return True
 
     async def hint(self, task_id: str, state: str) -> bool:
-        """A webhook named this task: look at it now. Nothing in the body is trusted."""
+        """A webhook named this task: look at it now. Nothing in the body is trusted.
+        Upstream calls on every progress step; a task hinted a moment ago, or due for its
+        poll anyway, costs no database write (the store is shared with interactions)."""
         service = self.service
+        now = service.clock()
+        if now - self._hinted.get(task_id, float("-inf")) < HINT_COOLDOWN:
+            return True
         job = await self.db.jobs.get_by_task(task_id)
         if job is None:
             return await self._orphan_hint(task_id, state)
@@ -101,8 +110,13 @@ class Reconciler:
             return task is not None
         if job.status in TERMINAL:
             return False
-        await self.db.jobs.update(job.id, next_poll_at=service.clock())
-        service.wake()
+        self._hinted[task_id] = now
+        self._hinted.move_to_end(task_id)
+        if len(self._hinted) > HINTS_REMEMBERED:
+            self._hinted.popitem(last=False)
+        if job.next_poll_at > now + service.config.poll_young:  # else it is polled soon anyway
+            await self.db.jobs.update(job.id, next_poll_at=now)
+            service.wake()
         return True
 
     async def _orphan_hint(self, task_id: str, state: str) -> bool:

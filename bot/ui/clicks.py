@@ -162,8 +162,7 @@ class ClickHandler:
                 reference=ref,  # type: ignore[arg-type]
                 allowed_mentions=NO_PINGS,
             )
-        await self.bot.db.jobs.update(job.id, message_id=msg.id)
-        await self.bot.presenter.attached(job)
+        await self.bot.presenter.adopt(job, msg)
 
     async def _mark_refused(self, ref: ButtonRef) -> None:
         job = await self.bot.db.jobs.get(ref.job_id)

@@ -74,6 +74,23 @@ class Presenter:
 
         self._spawn(later(), f"retry-{job.id}")
 
+    async def adopt(
+        self, rendered: JobRecord, message: discord.Message, *, response: bool = False
+    ) -> None:
+        """The command posted the job's message (`response`: as its interaction response):
+        it becomes the job's one message, unless a fallback post won the race (the command
+        took longer than `post_grace`); then the command's copy is deleted."""
+        if await self.bot.db.jobs.attach_message(rendered.id, message.id):
+            if response:
+                await self.bot.db.jobs.merge_meta(rendered.id, {"command_message": True})
+            await self.attached(rendered)
+            return
+        log.info("job %s: its result was already posted; removing the command's copy", rendered.id)
+        try:
+            await message.delete()
+        except discord.HTTPException as exc:
+            log.warning("job %s: could not remove a duplicate message (%s)", rendered.id, exc)
+
     async def attached(self, rendered: JobRecord) -> None:
         """The job's message was just posted showing `rendered`: catch up on what happened
         meanwhile (events before the message existed were skipped), without a needless edit."""
@@ -91,10 +108,17 @@ class Presenter:
             self.edits.schedule(job.id)
 
     async def sweep(self, since: float) -> int:
-        """At start: render every finished job whose final render never landed."""
+        """At start: render, in the background and one after another, every finished job
+        whose final render never landed; returns how many. The bot goes online meanwhile:
+        Discord refusing these renders must not keep it offline."""
         jobs = await self.bot.db.jobs.undelivered(since)
-        for job in jobs:
-            await self.refresh(job.id)
+
+        async def render_all() -> None:
+            for job in jobs:
+                await self.refresh(job.id)
+
+        if jobs:
+            self._spawn(render_all(), "sweep")
         return len(jobs)
 
     async def _progress(self, job_id: int) -> None:
@@ -127,17 +151,14 @@ class Presenter:
             job = await self.bot.db.jobs.get(job_id)
             if job is None:
                 return
-            if not counted:
+            if not counted and not self._by_webhook(job):
                 self.budget.record(job.channel_id)
-            # One render at a time per channel: ten results finishing together queue up
-            # behind Discord's per-channel limit instead of exhausting discord.py's retries.
-            async with self._channels.hold(job.channel_id):
-                try:
-                    await self._render(job)
-                except discord.HTTPException as exc:
-                    await self._refused(job, exc)
-                except Exception:  # one job's render must not take the others down
-                    log.exception("job %s: render failed", job.id)
+            try:
+                await self._render(job)
+            except discord.HTTPException as exc:
+                await self._refused(job, exc)
+            except Exception:  # one job's render must not take the others down
+                log.exception("job %s: render failed", job.id)
 
     async def _render(self, job: JobRecord) -> None:
         delivered = job.meta.get("delivered") in (job.status.value, True)
@@ -204,6 +225,7 @@ class Presenter:
         return result
 
     async def _deliver(self, job: JobRecord) -> None:
+        await self._remove_strays(job)
         result = await self._result(job)
         if result is None:
             return  # retried with backoff; the message keeps its last state meanwhile
@@ -234,13 +256,8 @@ class Presenter:
             kwargs["attachments"] = [file] if file else []
         if job.message_id is None:
             return await self._post(job, file, **kwargs)
-        if not job.private:
-            channel = self.bot.get_partial_messageable(job.channel_id)
-            await channel.get_partial_message(job.message_id).edit(
-                allowed_mentions=NO_PINGS, **kwargs
-            )
-            return True
-        if job.interaction_token and (job.interaction_expires_at or 0) > time.time() + 30:
+        if self._by_webhook(job):
+            assert job.interaction_token is not None
             hook = discord.Webhook.partial(
                 self.bot.application_id or 0, job.interaction_token, client=self.bot
             )
@@ -252,9 +269,26 @@ class Presenter:
                     raise
                 # The token died early: forget it so no later edit retries it (no 50027 loop).
                 await self.bot.db.jobs.update(job.id, interaction_token=None)
-        if job.status.is_terminal and "embed" in kwargs:  # token gone: the result goes by DM
-            await self._dm(job, file, **kwargs)
+        if job.private:
+            if job.status.is_terminal and "embed" in kwargs:  # token gone: result by DM
+                await self._dm(job, file, **kwargs)
+            return True
+        # One channel edit at a time per channel: ten results finishing together queue up
+        # behind Discord's per-channel limit instead of exhausting discord.py's retries.
+        async with self._channels.hold(job.channel_id):
+            channel = self.bot.get_partial_messageable(job.channel_id)
+            await channel.get_partial_message(job.message_id).edit(
+                allowed_mentions=NO_PINGS, **kwargs
+            )
         return True
+
+    def _by_webhook(self, job: JobRecord) -> bool:
+        """Edit through the interaction's webhook while its token lives: the only way to a
+        private message, and for a command's own public message it is not held back by the
+        channel's edit limit (ten results in one channel show at once)."""
+        alive = (job.interaction_expires_at or 0) > time.time() + 30
+        mine = job.private or bool(job.meta.get("command_message"))
+        return bool(job.interaction_token) and alive and mine
 
     async def _post(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> bool:
         """The job lost its message (posting it failed): post a new one, or DM a private one.
@@ -271,31 +305,54 @@ class Presenter:
             await self._dm(job, file, **kwargs)
             return True
         channel = self.bot.get_partial_messageable(job.channel_id)
-        if job.meta.get("post_attempted"):
-            found = await self._posted_before(channel, job)
-            if found is not None:
-                job = await self.bot.db.jobs.update(job.id, message_id=found.id)
-                return await self._edit(job, file=file, **kwargs)
-        await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
-        files = [file] if file else []
-        message = await channel.send(
-            files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
-        )
-        await self.bot.db.jobs.update(job.id, message_id=message.id)
-        return True
+        found = await self._posted_before(channel, job) if job.meta.get("post_attempted") else None
+        message = found
+        if message is None:
+            await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
+            files = [file] if file else []
+            async with self._channels.hold(job.channel_id):
+                message = await channel.send(
+                    files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
+                )
+        if not await self.bot.db.jobs.attach_message(job.id, message.id):
+            # The command's own message arrived meanwhile: keep that one, render into it.
+            await message.delete()
+            self._retry_later(job, 1)
+            return False
+        if found is None:
+            return True  # just posted with the final render
+        posted = await self.bot.db.jobs.get(job.id)  # an earlier post, found: finish it
+        return posted is not None and await self._edit(posted, file=file, **kwargs)
 
     async def _posted_before(
         self, channel: discord.abc.Messageable, job: JobRecord
     ) -> discord.Message | None:
         """A message of ours about this job among the channel's latest ones."""
+        found = await self._ours(channel, job)
+        return found[0] if found else None
+
+    async def _ours(
+        self, channel: discord.abc.Messageable, job: JobRecord
+    ) -> list[discord.Message]:
         footer = f"Job {job.id} ·"
         me = self.bot.user.id if self.bot.user else None
-        async for message in channel.history(limit=HISTORY_LOOKBACK):
-            if message.author.id != me:
-                continue
-            if any((e.footer.text or "").startswith(footer) for e in message.embeds):
-                return message
-        return None
+        return [
+            message
+            async for message in channel.history(limit=HISTORY_LOOKBACK)
+            if message.author.id == me
+            and any((e.footer.text or "").startswith(footer) for e in message.embeds)
+        ]
+
+    async def _remove_strays(self, job: JobRecord) -> None:
+        """A fallback post interrupted by a crash can be left beside the command's message
+        (which won the job): before the final render, remove the stray copy."""
+        if not job.meta.get("post_attempted") or job.message_id is None or job.private:
+            return
+        channel = self.bot.get_partial_messageable(job.channel_id)
+        for message in await self._ours(channel, job):
+            if message.id != job.message_id:
+                log.info("job %s: removing a stray copy of its message", job.id)
+                await message.delete()
 
     async def _dm(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
         """The result by DM, once; a user who takes no DMs keeps it for /show."""

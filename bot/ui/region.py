@@ -282,8 +282,7 @@ class RegionUI:
                 )
             kwargs: dict[str, Any] = {"reference": reference} if reference else {}
             msg = await channel.send(embed=embed, allowed_mentions=NO_PINGS, **kwargs)
-        await self.bot.db.jobs.update(child.id, message_id=msg.id)
-        await self.bot.presenter.attached(child)
+        await self.bot.presenter.adopt(child, msg)
         await self.bot.presenter.refresh(session.job_id)  # 🖌️ now shows as pressed
 
 

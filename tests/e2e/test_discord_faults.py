@@ -3,6 +3,7 @@ answers come back, no stream of 403s, no pings — counted at the fake Discord."
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -79,6 +80,23 @@ async def delivered(bot: MJBot, job_id: int) -> bool:
 
 
 @pytest.mark.fault(19)
+async def test_a_channel_closed_to_the_bot_still_gets_the_result_while_its_token_lives(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """The command's own message is edited through the interaction's webhook, which needs no
+    channel permission: revoking them mid-job costs nothing for 15 minutes."""
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+    alice = fake_discord.user("alice")
+    result = await alice.slash("imagine", prompt="a quiet harbour", channel="imagine")
+    message = await result.wait_for_message(lambda m: bool(m.embeds))
+    await fake_discord.set_bot_denied("imagine", VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES)
+    (task,) = sim.tasks.values()
+    sim.finish(task.id)
+    await fake_discord.wait_for_edit(message.id, final)
+    assert not [r for r in fake_discord.requests if r.status == 403]
+
+
+@pytest.mark.fault(19)
 async def test_a_channel_closed_to_the_bot_gets_the_result_by_dm_once(
     make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
@@ -88,6 +106,9 @@ async def test_a_channel_closed_to_the_bot_gets_the_result_by_dm_once(
         result = await alice.slash("imagine", prompt="a quiet harbour", channel="imagine")
         message = await result.wait_for_message(lambda m: bool(m.embeds))
         job_id = job_id_of(message)
+        # Past the interaction's 15 minutes, only the bot's own token can reach the channel.
+        fake_discord.clock.advance(16 * 60)
+        await bot.db.jobs.update(job_id, interaction_expires_at=time.time() - 60)
         await fake_discord.set_bot_denied("imagine", VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES)
         (task,) = sim.tasks.values()
         sim.finish(task.id)
@@ -132,3 +153,60 @@ async def test_nothing_the_bot_posts_pings_anyone(
     await refused.wait_for_followup(lambda m: "could not be used" in m.text)
     pinging = [m for m in fake_discord.world.messages.values() if m.all_pings and m.author.bot]
     assert pinging == [], [(m.text, m.all_pings) for m in pinging]
+
+
+def job_messages(fake: FakeDiscord, job_id: int) -> list[Any]:
+    """Every live message about the job, whatever it shows."""
+    prefix = f"Job {job_id} ·"
+    return [
+        m
+        for m in fake.world.messages.values()
+        if not m.deleted
+        and m.embeds
+        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(prefix)
+    ]
+
+
+@pytest.mark.fault(18)
+async def test_a_slow_command_message_and_a_fallback_post_leave_one_message(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """The command's first message lands but its answer is a 500 (discord.py tries again a
+    second later); the job finishes meanwhile and the presenter posts its own. One stays."""
+    fake_discord.faults.server_error("/webhooks/*/*/messages/*", "PATCH", after=True, times=1)
+    await fake_discord.user("alice").slash("imagine", prompt="a lighthouse")
+    await eventually(lambda: delivered(bot, 1), "the result delivered")
+    await eventually(lambda: settled(fake_discord, 1), "one message for the job")
+    (message,) = job_messages(fake_discord, 1)
+    assert final(message)
+
+
+async def settled(fake: FakeDiscord, job_id: int) -> bool:
+    return len(job_messages(fake, job_id)) == 1
+
+
+@pytest.mark.fault(13)
+async def test_a_crash_between_two_posts_of_one_result_leaves_one_message(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    async with run_client(make_bot()) as bot:
+        fake_discord.faults.server_error("/webhooks/*/*/messages/*", "PATCH", after=True, times=1)
+        fake_discord.faults.server_error(MESSAGES, "POST", after=True, times=1)
+        result = await fake_discord.user("alice").slash("imagine", prompt="a lighthouse")
+
+        async def both_posted() -> bool:
+            job = await bot.db.jobs.get(1)
+            original = result.message
+            return (
+                job is not None
+                and original is not None
+                and job.message_id == original.id
+                and len(job_messages(fake_discord, 1)) == 2
+            )
+
+        # The command's message won the job while the fallback post waits for its retry.
+        await eventually(both_posted, "the command's message and a fallback post")
+    async with run_client(make_bot()) as again:
+        await eventually(lambda: delivered(again, 1), "the result delivered after the restart")
+    (message,) = job_messages(fake_discord, 1)
+    assert final(message) and message.id == result.message.id

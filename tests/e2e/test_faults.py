@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -40,9 +41,13 @@ async def test_16_result_after_the_token_expired_uses_the_bot_token(
     bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
     sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
-    result = await fake_discord.user("alice").slash("imagine", prompt="a long job")
+    alice = fake_discord.user("alice")
+    result = await alice.slash("imagine", prompt="a long job")
     message = await result.wait_for_message(lambda m: bool(m.embeds))
+    # Sixteen minutes pass, for Discord and for the bot alike.
     fake_discord.clock.advance(16 * 60)
+    (job,) = await bot.db.jobs.list_for_user(message.guild_id, alice.id)
+    await bot.db.jobs.update(job.id, interaction_expires_at=time.time() - 60)
     (task,) = sim.tasks.values()
     sim.finish(task.id)
     await fake_discord.wait_for_edit(message.id, final, timeout=10)
@@ -69,11 +74,12 @@ async def test_13_a_final_render_refused_by_discord_is_posted_after_a_restart(
         sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
         result = await alice.slash("imagine", prompt="a stubborn boat")
         message = await result.wait_for_message(lambda m: bool(m.embeds))
-        fake_discord.faults.forbidden("*/channels/*/messages/*", "PATCH")  # edits refused
+        for route in ("*/channels/*/messages/*", "*/webhooks/*/*/messages/*"):
+            fake_discord.faults.server_error(route, "PATCH", status=503, times=None)
         (task,) = sim.tasks.values()
         sim.finish(task.id)
         await fake_discord.wait_until(
-            lambda: any(r.status == 403 for r in fake_discord.requests), what="a refused edit"
+            lambda: any(r.status == 503 for r in fake_discord.requests), what="a refused edit"
         )
         assert not final(fake_discord.message(message.id))
     fake_discord.faults.clear()

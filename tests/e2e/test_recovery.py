@@ -75,6 +75,9 @@ async def test_a_crash_before_the_commit_is_reconciled_when_the_bot_starts(
     assert len(result_messages(fake_discord, job.id)) == 1
 
 
+MESSAGE_EDITS = "/channels/*/messages/*"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -140,3 +143,33 @@ async def test_an_interaction_replayed_after_a_reconnect_is_ignored(
     await fake_discord.wait_until(lambda: ignored() >= 2, what="both replays ignored")
     assert len(upstream(sim, "/submit/action")) == 1  # one paid action, no retry loop
     # The fake's teardown fails the test if the bot answered the interaction a second time.
+
+
+@pytest.mark.fault(13)
+async def test_results_refused_by_discord_do_not_keep_a_restarted_bot_offline(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine", times=3))
+    async with run_client(make_bot()) as bot:
+        messages = [
+            await (await alice.slash("imagine", prompt=f"a boat {n}")).wait_for_message(
+                lambda m: bool(m.embeds)
+            )
+            for n in range(3)
+        ]
+        refusing = fake_discord.faults.server_error(MESSAGE_EDITS, "PATCH", status=502, times=None)
+        for task in list(sim.tasks.values()):
+            sim.finish(task.id)  # their final edits meet 502s
+
+        async def finished() -> bool:
+            jobs = [await bot.db.jobs.get(n) for n in (1, 2, 3)]
+            return all(j is not None and j.status == JobStatus.SUCCEEDED for j in jobs)
+
+        await eventually(finished, "three finished jobs")
+    # discord.py retries each 502 for about 25 s: a sweep before going online would take
+    # minutes. The restarted bot must be online at once and render in the background.
+    async with run_client(make_bot(), timeout=5):
+        fake_discord.faults.remove(refusing)
+        for message in messages:
+            await fake_discord.wait_for_edit(message.id, final, timeout=60)

@@ -195,3 +195,26 @@ async def test_refused_submits_raise_and_stay_quiet(stack: Stack) -> None:
         await stack.service.imagine(ALICE, "a boat", mode="fast")
     (job,) = await stack.db.jobs.list_for_user(1, ALICE.user_id)
     assert job.meta.get("delivered") == "failed"  # the caller told the user: no message
+
+
+async def test_a_stream_of_webhooks_costs_at_most_one_write(stack: Stack) -> None:
+    """Upstream calls its hook on every progress step: only a hint that brings a poll
+    forward writes to the store, once, however many follow."""
+    stack.sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+    job = await stack.service.imagine(ALICE, "a boat", mode="fast")
+    running = await stack.wait_job(job.id, lambda j: j.task_id is not None and j.progress > 0)
+    assert running.task_id is not None
+    await stack.tracker.stop()  # no polls meanwhile: only hints may touch the row
+    later = time.time() + 60
+    await stack.db.jobs.update(job.id, next_poll_at=later)
+    before = await stack.db.jobs.get(job.id)
+    assert before is not None
+    for _ in range(100):
+        assert await stack.service.hint(running.task_id, "")
+    after = await stack.db.jobs.get(job.id)
+    assert after is not None and after.next_poll_at < later  # brought forward, once
+    hinted_at = after.updated_at
+    for _ in range(100):
+        assert await stack.service.hint(running.task_id, "")
+    again = await stack.db.jobs.get(job.id)
+    assert again is not None and again.updated_at == hinted_at  # no more writes
