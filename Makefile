@@ -54,6 +54,8 @@ test: lint typecheck pytest
 bench: $(VENV)/.dev
 	$(PY) bench/tracker.py
 	$(PY) bench/region.py
+	$(PY) bench/soak.py
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
