@@ -319,10 +319,14 @@ class Presenter:
             await message.delete()
             self._retry_later(job, 1)
             return False
+        posted = await self.bot.db.jobs.get(job.id)
+        if posted is None:
+            return False
+        # A message whose post failed halfway (a 5xx after the work) may be there too.
+        await self._remove_strays(posted)
         if found is None:
             return True  # just posted with the final render
-        posted = await self.bot.db.jobs.get(job.id)  # an earlier post, found: finish it
-        return posted is not None and await self._edit(posted, file=file, **kwargs)
+        return await self._edit(posted, file=file, **kwargs)  # an earlier post: finish it
 
     async def _posted_before(
         self, channel: discord.abc.Messageable, job: JobRecord
@@ -344,8 +348,9 @@ class Presenter:
         ]
 
     async def _remove_strays(self, job: JobRecord) -> None:
-        """A fallback post interrupted by a crash can be left beside the command's message
-        (which won the job): before the final render, remove the stray copy."""
+        """Posts of a job's message that failed halfway (a 5xx after Discord did the work, a
+        crash) can leave copies beside the one that won the job: remove them. Only where a
+        fallback post was ever attempted, so the common path costs no history read."""
         if not job.meta.get("post_attempted") or job.message_id is None or job.private:
             return
         channel = self.bot.get_partial_messageable(job.channel_id)

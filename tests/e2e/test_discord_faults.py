@@ -210,3 +210,26 @@ async def test_a_crash_between_two_posts_of_one_result_leaves_one_message(
         await eventually(lambda: delivered(again, 1), "the result delivered after the restart")
     (message,) = job_messages(fake_discord, 1)
     assert final(message) and message.id == result.message.id
+
+
+@pytest.mark.fault(18)
+async def test_a_button_message_posted_halfway_is_not_left_beside_the_result(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """A click's own message lands, but its answer never reaches the bot (a 500, then the
+    bot dies): the job has no message, the presenter posts one, and the orphan goes."""
+    alice = fake_discord.user("alice")
+    async with run_client(make_bot()):
+        grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
+        sim.faults.inject(Fault(kind="stick", match="/mj/submit/action"))
+        fake_discord.faults.server_error(MESSAGES, "POST", after=True, times=1)
+        await alice.click(grid, "U1")
+        child = job_id_of(grid) + 1
+        await fake_discord.wait_until(lambda: job_messages(fake_discord, child), what="its post")
+    async with run_client(make_bot()) as again:
+        job = await again.db.jobs.get(child)
+        assert job is not None and job.message_id is None and job.task_id is not None
+        sim.finish(job.task_id)
+        await eventually(lambda: delivered(again, child), "the result delivered")
+    (message,) = job_messages(fake_discord, child)
+    assert final(message)
