@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.cometapi.client import CometAPIPool
 from bot.db import Database
+from bot.db.connection import FOREGROUND
 from bot.errors import Refused
 from bot.jobs.actions import ActionService
 from bot.jobs.events import JobConfig
@@ -153,7 +154,8 @@ class MJBot(commands.Bot):
     def _ignore_replayed_interactions(self) -> None:
         """A gateway RESUME can replay an interaction this process already handled (faults.md
         15): answering it again fails (40060) and must not start work twice, so a repeated id
-        is dropped. discord.py has no hook before its own dispatch, hence the wrapped parser."""
+        is dropped. discord.py has no hook before its own dispatch, hence the wrapped parser
+        (which also marks the interaction's work as foreground for the database)."""
         parsers = self._connection.parsers
         parse = parsers["INTERACTION_CREATE"]
         seen: OrderedDict[str, None] = OrderedDict()
@@ -166,7 +168,13 @@ class MJBot(commands.Bot):
             seen[key] = None
             if len(seen) > SEEN_INTERACTIONS:
                 seen.popitem(last=False)
-            parse(data)
+            # The tasks discord.py starts for it inherit this: their reads skip the queue of
+            # background reads (tracker, renders), so the first answer stays quick.
+            foreground = FOREGROUND.set(1)
+            try:
+                parse(data)
+            finally:
+                FOREGROUND.reset(foreground)
 
         parsers["INTERACTION_CREATE"] = once
 

@@ -1,9 +1,12 @@
-"""The process's one SQLite connection: pragmas, migrations, and how writes are serialised.
+"""The process's SQLite connections: pragmas, migrations, and how writes are serialised.
 
-Within the process, an asyncio lock gives one task at a time the connection, so statements of
-two tasks never interleave inside each other's transactions (aiosqlite alone would interleave
-them between awaits). The lock is re-entrant per task: a repository method called inside
-`db.transaction()` joins that transaction (as a SAVEPOINT when it writes).
+Within the process, an asyncio lock gives one task at a time the writing connection, so
+statements of two tasks never interleave inside each other's transactions (aiosqlite alone
+would interleave them between awaits). The lock is re-entrant per task: a repository method
+called inside `db.transaction()` joins that transaction (as a SAVEPOINT when it writes), and
+reads inside it see its own writes. Reads outside a transaction use a second, read-only
+connection: in WAL mode it reads the last committed state while the writer writes, so a
+command's checks never wait behind the tracker's writes.
 
 Across processes, writes start with BEGIN IMMEDIATE and wait up to `busy_timeout` for another
 writer; a deferred transaction that upgrades from read to write could fail at once instead.
@@ -19,6 +22,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 
@@ -37,6 +41,9 @@ from bot.db.users import UsersRepository
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+# Set (to 1) for work done on behalf of a Discord interaction: its reads get their own
+# connection. Tasks inherit it from the task that created them.
+FOREGROUND: ContextVar[int] = ContextVar("db_foreground", default=0)
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -72,8 +79,19 @@ async def _enable_wal(conn: aiosqlite.Connection, path: Path, patience: float) -
 class Database:
     """Open with `await Database.open(path)`; the repositories hang off it as attributes."""
 
-    def __init__(self, conn: aiosqlite.Connection, *, path: Path, clock: Clock) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        path: Path,
+        clock: Clock,
+        readers: Sequence[aiosqlite.Connection] = (),
+    ) -> None:
         self._conn = conn
+        # Reads outside a transaction go to read-only connections (WAL lets them read while
+        # the writer writes): one for work on behalf of an interaction (`foreground`), one
+        # for the rest, so a member's command never queues behind the tracker and renders.
+        self._readers = [(reader, asyncio.Lock()) for reader in readers]
         self.path = path
         self.clock = clock
         self._lock = asyncio.Lock()
@@ -120,8 +138,22 @@ class Database:
         except BaseException:
             await conn.close()
             raise
+        readers: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(2):  # background, foreground
+                reader = await aiosqlite.connect(
+                    path, isolation_level=None, timeout=busy_timeout_ms / 1000
+                )
+                readers.append(reader)
+                reader.row_factory = sqlite3.Row
+                await reader.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+                await reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            for opened in (conn, *readers):
+                await opened.close()
+            raise
         log.info("database %s open at schema version %d", path, version)
-        return cls(conn, path=path, clock=clock)
+        return cls(conn, path=path, clock=clock, readers=readers)
 
     async def close(self) -> None:
         if self._closed:
@@ -133,6 +165,9 @@ class Database:
             except sqlite3.Error:
                 log.debug("PRAGMA optimize failed on close", exc_info=True)
             await self._conn.close()
+            for reader, lock in self._readers:
+                async with lock:
+                    await reader.close()
 
     async def __aenter__(self) -> Database:
         return self
@@ -188,8 +223,14 @@ class Database:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._hold():
-            yield self._conn
+        task = asyncio.current_task()
+        if not self._readers or (task is not None and self._owner is task):
+            async with self._hold():  # inside this task's transaction: see its own writes
+                yield self._conn
+            return
+        reader, lock = self._readers[min(FOREGROUND.get(), len(self._readers) - 1)]
+        async with lock:
+            yield reader
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -28,6 +28,7 @@ class EditCoalescer:
         self.min_interval = min_interval
         self.clock = clock
         self._last: dict[int, float] = {}
+        self._prune_at = PRUNE_AT
         self._pending: dict[int, asyncio.Task[None]] = {}
 
     def schedule(self, key: int) -> None:
@@ -35,8 +36,9 @@ class EditCoalescer:
         if key in self._pending:
             return  # the waiting edit will read the newest state
         now = self.clock()
-        if len(self._last) > PRUNE_AT:  # a time older than the window no longer matters
+        if len(self._last) > self._prune_at:  # a time older than the window no longer matters
             self._last = {k: t for k, t in self._last.items() if now - t < self.min_interval}
+            self._prune_at = max(PRUNE_AT, 2 * len(self._last))  # amortised: not every call
         wait = max(0.0, self._last.get(key, float("-inf")) + self.min_interval - now)
         self._pending[key] = asyncio.create_task(self._later(key, wait))
 
@@ -86,11 +88,13 @@ class ChannelBudget:
         self.per = per
         self.clock = clock
         self._sent: dict[int, deque[float]] = {}
+        self._prune_at = PRUNE_AT
 
     def _window(self, channel_id: int) -> deque[float]:
-        if len(self._sent) > PRUNE_AT:  # forget channels with nothing in their window
+        if len(self._sent) > self._prune_at:  # forget channels with nothing in their window
             cutoff = self.clock() - self.per
             self._sent = {c: w for c, w in self._sent.items() if w and w[-1] > cutoff}
+            self._prune_at = max(PRUNE_AT, 2 * len(self._sent))
         window = self._sent.setdefault(channel_id, deque())
         cutoff = self.clock() - self.per
         while window and window[0] <= cutoff:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EXPIRED_TOKEN_CODES = (50027, 10015, 10062)  # invalid webhook token, unknown webhook/interaction
 HISTORY_LOOKBACK = 50  # messages searched for an earlier post of the same job
-DELIVERIES_AT_ONCE = 4
+FETCHES_AT_ONCE = 4  # results downloaded and fitted at once
 
 
 class Presenter:
@@ -51,9 +51,7 @@ class Presenter:
         self.delivery = delivery or DeliveryPolicy()
         self._jobs = KeyedLocks()
         self._channels = KeyedLocks()
-        # Downloading, fitting and uploading results is the heavy part of rendering: a burst
-        # of finished jobs must not starve the event loop that answers interactions.
-        self._delivering = asyncio.Semaphore(DELIVERIES_AT_ONCE)
+        self._fetching = asyncio.Semaphore(FETCHES_AT_ONCE)  # see _deliver
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, event: JobEvent) -> None:
@@ -229,18 +227,22 @@ class Presenter:
         return result
 
     async def _deliver(self, job: JobRecord) -> None:
-        await self._remove_strays(job)
-        async with self._delivering:  # download, fit, upload: a few at a time
+        # Downloading and fitting is the CPU-heavy part: a few at a time, so a burst of
+        # finished jobs cannot starve interactions. The upload is outside the slot: Discord's
+        # 5xx retries hold one for up to 25 s and must never stop the other deliveries.
+        async with self._fetching:
             result = await self._result(job)
-            if result is None:
-                return  # retried with backoff; the message keeps its last state meanwhile
-            if result.link is not None or result.unusable is not None:
-                marks = {"result_link": result.link, "result_unusable": result.unusable}
-                job = await self.bot.db.jobs.merge_meta(job.id, marks) or job
-            view = None if result.unusable else await self._view(job)
-            embed = self._embed(job, result)
-            if await self._edit(job, embed=embed, view=view, file=result.file):
-                await self._mark_delivered(job)
+        if result is None:
+            return  # retried with backoff; the message keeps its last state meanwhile
+        job = await self.bot.db.jobs.get(job.id) or job  # fresh: a fallback post may have run
+        await self._remove_strays(job)  # just before the final render: the smallest window
+        if result.link is not None or result.unusable is not None:
+            marks = {"result_link": result.link, "result_unusable": result.unusable}
+            job = await self.bot.db.jobs.merge_meta(job.id, marks) or job
+        view = None if result.unusable else await self._view(job)
+        embed = self._embed(job, result)
+        if await self._edit(job, embed=embed, view=view, file=result.file):
+            await self._mark_delivered(job)
 
     async def _mark_delivered(self, job: JobRecord, *, undeliverable: bool = False) -> None:
         marks: dict[str, object] = {"delivered": job.status.value}
