@@ -42,10 +42,10 @@ from stack import (
 
 from bot.app import Tuning
 from bot.jobs.events import JobConfig
+from bot.playground.standin import FakeDiscord, FakeMessage, FakeUser, patch_discord
 from bot.sim import Fault, SimConfig, Simulator
 from bot.sim.faults import FaultSet
 from bot.ui.delivery import DeliveryPolicy
-from tests.fakediscord import FakeDiscord, FakeMessage, FakeUser, patch_discord
 
 TIMEOUT = 2.0  # the bot's CometAPI timeout; a `drop` that hangs longer is a read timeout
 JOBS = JobConfig(poll_young=0.1, poll_old=0.5, reconcile_grace=2.0, deadline_seconds=15.0)

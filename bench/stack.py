@@ -1,5 +1,5 @@
 """What bench/soak.py and bench/load.py share: the real bot (bot/app.py MJBot, unmodified
-discord.py) against the fake Discord (tests/fakediscord) and the CometAPI simulator (bot/sim).
+discord.py) against the fake Discord (bot/playground/standin) and the CometAPI simulator (bot/sim).
 
 - In one process (`BotRunner`): fake, simulator and bot share the event loop; a restart closes
   the MJBot and starts a new one on the same database file, as tests/e2e does.
@@ -23,12 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.fakediscord
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.* helpers
 
 from bot.app import MJBot, Tuning
+from bot.playground.standin import FakeDiscord, FakeMessage, patch_discord, run_client
 from bot.settings import Settings, load_settings
 from bot.sim import SimConfig, Simulator
-from tests.fakediscord import FakeDiscord, FakeMessage, patch_discord, run_client
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-bench"

@@ -14,10 +14,10 @@ import pytest
 
 from bot.app import MJBot, Tuning
 from bot.jobs.events import JobConfig
+from bot.playground.standin.server import FakeDiscord
 from bot.settings import load_settings
 from bot.sim import SimConfig, Simulator
 from bot.ui.delivery import DeliveryPolicy
-from tests.fakediscord.server import FakeDiscord
 
 KEY = "sk-e2e-test-key"
 FAST_JOBS = JobConfig(poll_young=0.05, poll_old=0.05, reconcile_grace=2.0, deadline_seconds=60)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.app import MJBot
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import final, replies_to, upstream
-from tests.fakediscord.server import FakeDiscord
 
 
 async def grid_and_upscale(fake: FakeDiscord, user: Any) -> tuple[Any, Any]:

@@ -11,9 +11,9 @@ import pytest
 
 from bot.app import MJBot
 from bot.db.records import ChargeState, JobStatus
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import final, job_id_of, upstream
-from tests.fakediscord.server import FakeDiscord
 
 
 async def test_a_result_whose_download_fails_for_a_while_is_delivered(

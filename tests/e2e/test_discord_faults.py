@@ -10,10 +10,10 @@ import pytest
 
 from bot.app import MJBot
 from bot.db.records import JobStatus
+from bot.playground.standin.model import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import eventually, final, job_id_of, replies_to, result_messages
-from tests.fakediscord.model import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
-from tests.fakediscord.server import FakeDiscord
 
 MESSAGES = "/channels/*/messages"
 

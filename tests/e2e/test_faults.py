@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from bot.app import MJBot
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import final, upstream
-from tests.fakediscord.server import FakeDiscord
 
 
 @pytest.mark.fault(1)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from bot.app import MJBot
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Simulator
 from tests.e2e.conftest import final, replies_to, upstream
-from tests.fakediscord.server import FakeDiscord
 
 
 @pytest.mark.sim_speed(25)

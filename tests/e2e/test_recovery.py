@@ -14,9 +14,9 @@ from bot.app import MJBot
 from bot.db.records import ChargeState, JobStatus
 from bot.jobs.events import Requester
 from bot.jobs.reconcile import job_state
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, SimConfig, Simulator
 from tests.e2e.conftest import KEY, eventually, final, result_messages, upstream
-from tests.fakediscord.server import FakeDiscord
 
 
 @pytest.mark.fault(13)

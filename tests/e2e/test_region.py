@@ -12,10 +12,10 @@ from PIL import Image, ImageDraw
 
 from bot.app import MJBot
 from bot.jobs.events import Requester
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from bot.ui.region import QUICK
 from tests.e2e.conftest import final, replies_to, upstream
-from tests.fakediscord.server import FakeDiscord
 
 MiB = 1024 * 1024
 

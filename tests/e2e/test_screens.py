@@ -13,10 +13,10 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 from bot.app import MJBot
+from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
 from tests.e2e.conftest import final
 from tests.fakediscord.look import render
-from tests.fakediscord.server import FakeDiscord
 from tests.web.test_editor_browser import ARGS, find_chromium
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,7 @@ import pytest
 from bot.app import MJBot, StartupError, start_bot
 from bot.cli import main
 from bot.messages import say
-from tests.fakediscord.server import FakeDiscord
+from bot.playground.standin.server import FakeDiscord
 
 
 def closed_port() -> int:

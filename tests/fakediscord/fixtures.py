@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from . import spec
-from .runner import patch_discord
-from .runner import run_client as _run_client
-from .server import FakeDiscord
+from bot.playground.standin import spec
+from bot.playground.standin.runner import patch_discord
+from bot.playground.standin.runner import run_client as _run_client
+from bot.playground.standin.server import FakeDiscord
 
 
 @pytest.fixture(scope="session")

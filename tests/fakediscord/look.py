@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from .messages import FakeMessage
+from bot.playground.standin.messages import FakeMessage
 
 _CSS = """
 body{background:#313338;color:#dbdee1;font:15px/1.375 'DejaVu Sans',sans-serif;margin:0;

@@ -7,8 +7,8 @@ import time
 import aiohttp
 import discord
 
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.model import SEND_MESSAGES
+from bot.playground.standin import FakeDiscord
+from bot.playground.standin.model import SEND_MESSAGES
 from tests.harness.minibot import MiniBot
 
 

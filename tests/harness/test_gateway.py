@@ -6,7 +6,7 @@ import aiohttp
 import discord
 import pytest
 
-from tests.fakediscord import FakeDiscord
+from bot.playground.standin import FakeDiscord
 from tests.harness.minibot import MiniBot
 
 

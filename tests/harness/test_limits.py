@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakediscord.limits import check_message
-from tests.fakediscord.limits_forms import check_autocomplete, check_commands, check_modal
-from tests.fakediscord.spec import validate
+from bot.playground.standin.limits import check_message
+from bot.playground.standin.limits_forms import check_autocomplete, check_commands, check_modal
+from bot.playground.standin.spec import validate
 
 
 def button(custom_id: str = "b", **extra: Any) -> dict[str, Any]:
@@ -198,7 +198,7 @@ def test_schema_names_the_field(discord_spec: Any) -> None:
 
 def test_schema_memo_keeps_errors(discord_spec: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows already found valid are not re-validated; a bad row is still reported."""
-    from tests.fakediscord import spec
+    from bot.playground.standin import spec
 
     tried: list[Any] = []
     one_of = spec._ONE_OF

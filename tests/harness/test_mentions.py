@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.mentions import check_allowed_mentions, compute_pings
+from bot.playground.standin import FakeDiscord
+from bot.playground.standin.mentions import check_allowed_mentions, compute_pings
 from tests.harness.minibot import MiniBot
 
 CONTENT = "@everyone @here <@11> <@!12> <@&21>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakediscord import FakeDiscord
+from bot.playground.standin import FakeDiscord
 from tests.harness.minibot import MiniBot
 
 

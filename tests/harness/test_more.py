@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakediscord import FakeDiscord
+from bot.playground.standin import FakeDiscord
 from tests.harness.minibot import MiniBot
 
 

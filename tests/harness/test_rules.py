@@ -7,8 +7,8 @@ import json
 import aiohttp
 import discord
 
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.interactions import APPLICATION_COMMAND
+from bot.playground.standin import FakeDiscord
+from bot.playground.standin.interactions import APPLICATION_COMMAND
 from tests.harness.minibot import MiniBot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from tests.fakediscord import FakeDiscord
+from bot.playground.standin import FakeDiscord
 from tests.harness.minibot import MiniBot
 
 CALLBACK = "POST /interactions/{interaction_id}/{interaction_token}/callback"

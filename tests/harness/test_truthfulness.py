@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakediscord import FakeDiscord
+from bot.playground.standin import FakeDiscord
 from tests.harness.minibot import MiniBot
 
 

@@ -190,7 +190,7 @@ class RestServer:
                 fake.violate(
                     "fake-unsupported",
                     path,
-                    "the fake Discord does not implement this route; add it in tests/fakediscord",
+                    "the Discord stand-in does not implement this route; add it here",
                     f"{method} {path}",
                 )
             reply = Reply(error.status, error.body(), error.headers)

@@ -74,6 +74,7 @@ def install(fake: FakeDiscord) -> None:
             record.rejected.append(error)
             fake.notify()
             raise
+        kind = int(kind or 0)  # a known type: checked above
         record.callback_type, record.callback_body = kind, body
         record.callback_delay = fake.clock.monotonic() - record.created
         fake.counters.answered(record)

@@ -134,7 +134,7 @@ class FakeDiscord(Waiting, Publishing):
         return self.world.application_id
 
     def user(self, name: str | int) -> FakeUser:
-        """A scripted user (see :class:`tests.fakediscord.user.FakeUser`)."""
+        """A scripted user (see :class:`bot.playground.standin.user.FakeUser`)."""
         return FakeUser(self, self.world.user(name))
 
     def add_user(self, name: str, *, roles: tuple[str, ...] = (), guild: Any = None) -> FakeUser:
@@ -306,7 +306,7 @@ class FakeDiscord(Waiting, Publishing):
 
     # --- tasks -------------------------------------------------------------------------
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

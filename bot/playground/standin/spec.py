@@ -44,7 +44,7 @@ def load_spec() -> dict[str, Any]:
     """The spec, with one adjustment: a snowflake may also be a JSON integer. Discord accepts
     that and discord.py sends some that way (``recipient_id``, attachment placeholder ids)."""
     with spec_path().open(encoding="utf-8") as fh:
-        spec = json.load(fh)
+        spec: dict[str, Any] = json.load(fh)
     schemas = spec["components"]["schemas"]
     schemas["SnowflakeType"] = {
         "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
@@ -55,7 +55,8 @@ def load_spec() -> dict[str, Any]:
 @functools.cache
 def registry() -> Registry:
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
-    return Registry().with_resource(SPEC_URI, resource)
+    registry: Registry = Registry().with_resource(SPEC_URI, resource)
+    return registry
 
 
 # ``oneOf`` tries every alternative (to prove that exactly one matches), which makes a message
@@ -139,7 +140,7 @@ def _message(error: ValidationError) -> str:
     if size is not None:
         bound = "at most" if str(error.validator).startswith("max") else "at least"
         return f"{size}; {bound} {limit} (spec)"
-    text = error.message
+    text = str(error.message)
     return text if len(text) <= 200 else text[:197] + "..."
 
 
@@ -174,4 +175,7 @@ def request_schema(path: str, method: str) -> dict[str, Any] | None:
     operation = load_spec()["paths"].get(path, {}).get(method.lower())
     if not operation or "requestBody" not in operation:
         return None
-    return operation["requestBody"]["content"].get("application/json", {}).get("schema")
+    schema: dict[str, Any] | None = (
+        operation["requestBody"]["content"].get("application/json", {}).get("schema")
+    )
+    return schema

@@ -6,7 +6,7 @@
     await alice.submit_modal(result.modal, {"Prompt": "a dog"}, files={"image": [path]})
 
 Each interaction method waits for the bot's first response (``wait=False`` to skip) and
-returns an :class:`~tests.fakediscord.interactions.InteractionResult`.
+returns an :class:`~bot.playground.standin.interactions.InteractionResult`.
 """
 
 from __future__ import annotations
@@ -218,9 +218,10 @@ class FakeUser:
     ) -> InteractionResult:
         """Fill and submit a modal; fields by custom_id or label, files for FileUpload fields."""
         if isinstance(modal, InteractionResult):
-            if modal.modal is None:
+            opened: FakeModal | None = modal.modal
+            if opened is None:
                 raise LookupError(f"the bot opened no modal in answer to {modal!r}")
-            modal = modal.modal
+            modal = opened
         opener = modal.interaction
         if opener.user.id != self.id:
             raise PermissionError(

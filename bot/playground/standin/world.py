@@ -182,7 +182,8 @@ class World:
         base = guild.base_permissions(user.id)
         if base == ALL_PERMISSIONS:
             return base
-        source = self.channels.get(channel.parent_id) if channel.is_thread else channel
+        parent = channel.parent_id
+        source = self.channels.get(parent) if channel.is_thread and parent else channel
         if user.id == self.bot.id and source is not None:
             base &= ~source.bot_deny
         return base
