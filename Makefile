@@ -16,16 +16,19 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 	$(PIP) install -e '.[dev]'
 	touch $@
 
-# The browser test drives Debian's Chromium through Playwright (`playwright install` needs the
-# internet). Installed with apt as root, or through sudo. A failed install only warns: the test
-# then skips, or fails under CI; the stamp marks success only, so the next run tries again.
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+# The browser tests drive Debian's Chromium through Playwright (`playwright install` needs the
+# internet), with an emoji font so screenshots show 🔄 as people see it. Installed with apt as
+# root, or through sudo. A failed install only warns: the tests then skip, or fail under CI;
+# the stamp marks success only, so the next run tries again.
 $(VENV)/.chromium:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium >/dev/null && [ -e $(EMOJI_FONT) ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
 	  elif command -v sudo >/dev/null; then SUDO=sudo; \
 	  else SUDO=false; fi; \
 	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	      fonts-noto-color-emoji; } || \
 	  echo "warning: could not apt-get install chromium: the browser test will skip (fail in CI)"; }
 	@if command -v chromium >/dev/null; then mkdir -p $(VENV) && touch $@; fi
 

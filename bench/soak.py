@@ -42,7 +42,8 @@ from stack import (
 
 from bot.app import Tuning
 from bot.jobs.events import JobConfig
-from bot.playground.standin import FakeDiscord, FakeMessage, FakeUser, patch_discord
+from bot.playground.client import patch_discord
+from bot.playground.standin import FakeDiscord, FakeMessage, FakeUser
 from bot.sim import Fault, SimConfig, Simulator
 from bot.sim.faults import FaultSet
 from bot.ui.delivery import DeliveryPolicy

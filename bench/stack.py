@@ -26,7 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.* helpers
 
 from bot.app import MJBot, Tuning
-from bot.playground.standin import FakeDiscord, FakeMessage, patch_discord, run_client
+from bot.playground.client import patch_discord, run_client
+from bot.playground.standin import FakeDiscord, FakeMessage
 from bot.settings import Settings, load_settings
 from bot.sim import SimConfig, Simulator
 

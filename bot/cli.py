@@ -1,4 +1,4 @@
-"""The command line: `mjbot run | sim | check | migrate`."""
+"""The command line: `mjbot run | play | sim | check | migrate`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.errors import SettingsError
 from bot.log import setup_logging
+from bot.messages import say
 from bot.settings import Settings, load_settings, require_discord_token
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,10 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="mjbot", description="Midjourney in Discord via CometAPI")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default)")
+    sub.add_parser("run", help="run the bot (the default; the playground without a token)")
+    play = sub.add_parser("play", help="the bot in a local playground, no Discord account")
+    play.add_argument("--port", type=int, default=None, help="the page's port (8765)")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser")
     sim = sub.add_parser("sim", help="run the CometAPI simulator on its own")
     add_sim_arguments(sim)
     sub.add_parser("check", help="check the settings and say what the bot would use")
@@ -31,9 +35,28 @@ def _parser() -> argparse.ArgumentParser:
 def _run(settings: Settings) -> int:
     from bot.app import StartupError, run_bot
 
+    if settings.discord_token is None:
+        sys.stdout.write(say("playground.no_token") + "\n")
+        return _play(settings, port=None, browser=True)
     token = require_discord_token(settings)
     try:
         asyncio.run(run_bot(settings, token))
+    except StartupError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 3
+    return 0
+
+
+def _play(settings: Settings, *, port: int | None, browser: bool) -> int:
+    from bot.app import StartupError
+    from bot.playground.launch import play
+
+    chosen = port or settings.playground_port
+    try:
+        asyncio.run(play(settings, port=chosen, browser=browser))
+    except OSError as exc:
+        sys.stderr.write(say("playground.port", port=chosen, error=exc.strerror or exc) + "\n")
+        return 3
     except StartupError as exc:
         sys.stderr.write(f"{exc}\n")
         return 3
@@ -72,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(run_from_args(args))
             return 0
+        if command == "play":
+            return _play(settings, port=args.port, browser=not args.no_browser)
         return {"run": _run, "check": _check, "migrate": _migrate}[command](settings)
     except SettingsError as exc:
         sys.stderr.write(f"{exc}\n")

@@ -21,6 +21,14 @@ SENTENCES: Final[dict[str, str]] = {
     "startup.web_port": "The bot's web server cannot listen on {where} ({error}): set "
     "WEB_PORT to a free port.",
     "startup.offline": "Discord is unreachable ({error}); trying again in {seconds} s.",
+    "playground.ready": "Playground: open {url} — the bot with a local Discord and the "
+    "built-in simulator, no account needed (Ctrl-C stops it).",
+    "playground.ready_cometapi": "Playground: open {url} — the bot with a local Discord and "
+    "your CometAPI key: jobs are charged (Ctrl-C stops it).",
+    "playground.no_token": "DISCORD_TOKEN is not set: starting the playground instead (set it "
+    "in .env to run the bot on Discord).",
+    "playground.port": "The playground cannot listen on port {port} ({error}): set "
+    "PLAYGROUND_PORT to a free port, or pass --port.",
     # Input checks (before anything is charged)
     "prompt.empty": "Your prompt is empty: describe what you want to see.",
     "prompt.too_long": "Your prompt is {length} characters long; the limit is {limit}.",

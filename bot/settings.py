@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8765, ge=0, le=65535)
+    # Where `mjbot play` (and `make run` without DISCORD_TOKEN) serves the playground page.
+    playground_port: int = Field(default=8765, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Guilds that get the slash commands at once (global sync can take an hour to show).
     dev_guild_ids: Annotated[tuple[int, ...], NoDecode] = ()

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from bot.playground.client import patch_discord
+from bot.playground.client import run_client as _run_client
 from bot.playground.standin import spec
-from bot.playground.standin.runner import patch_discord
-from bot.playground.standin.runner import run_client as _run_client
 from bot.playground.standin.server import FakeDiscord
 
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,20 +53,3 @@ def test_an_invalid_value_is_one_sentence(
 def test_missing_token_says_how_to_set_it() -> None:
     with pytest.raises(SettingsError, match="DISCORD_TOKEN"):
         require_discord_token(load_settings())
-
-
-def test_run_without_token_exits_with_one_sentence(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, done.stderr
-    assert "DISCORD_TOKEN" in lines[0]

@@ -3,7 +3,6 @@
 from .errors import ApiError, Violation
 from .interactions import FakeModal, InteractionResult
 from .messages import FakeMessage
-from .runner import patch_discord, run_client
 from .server import FakeDiscord
 from .user import FakeUser
 
@@ -15,6 +14,4 @@ __all__ = [
     "FakeUser",
     "InteractionResult",
     "Violation",
-    "patch_discord",
-    "run_client",
 ]

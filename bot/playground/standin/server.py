@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -85,14 +85,19 @@ class FakeDiscord(Waiting, Publishing):
         routes_interactions.install(self)
 
     # --- lifecycle ---------------------------------------------------------------------
-    async def start(self) -> FakeDiscord:
+    async def start(
+        self, *, port: int = 0, routes: Callable[[web.Application], None] | None = None
+    ) -> FakeDiscord:
+        """Listen on ``port`` (0: any free one); ``routes`` adds more (the playground's page)."""
         app = web.Application(client_max_size=200 * MiB)
         app.router.add_get("/gw", self.gateway.handle)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
         routes_messages.install_cdn(self, app)
+        if routes is not None:
+            routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self

@@ -27,7 +27,10 @@ class Waiting:
     violations: list[Violation]
     _wakers: set[asyncio.Event]
 
+    changes = 0  # how many times the fake changed: the playground's page follows it
+
     def notify(self) -> None:
+        self.changes += 1
         for event in list(self._wakers):
             event.set()
 

@@ -1,4 +1,5 @@
-"""Pointing discord.py at the fake, and running a client against it."""
+"""Pointing discord.py at the Discord stand-in, and running a client against it (the one
+place of the playground that uses discord.py: the stand-in itself is a server)."""
 
 # The brief's API takes timeout= on waits (fake.wait_for_message(..., timeout=10)).
 
@@ -14,7 +15,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from .server import FakeDiscord
+from bot.playground.standin import FakeDiscord
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 
