@@ -114,7 +114,14 @@ async def test_a_person_imagines_upscales_paints_a_region_and_is_refused_elsewhe
     chooser = message(page, "Only you can see this").filter(
         has=page.get_by_role("button", name="Paint here")
     )
-    await expect(chooser.get_by_role("link", name=re.compile("Web editor"))).to_be_visible()
+    web_editor = chooser.get_by_role("link", name=re.compile("Web editor"))
+    async with page.context.expect_page() as opened:  # the bot's own page, in a new tab
+        await web_editor.click()
+    tab = await opened.value
+    await expect(tab).to_have_title("Vary (Region)")
+    await expect(tab.locator("canvas#paint")).to_be_visible()
+    await tab.screenshot(path=str(screens / "4b-web-editor.png"))
+    await tab.close()
     await chooser.get_by_role("button", name="Paint here").click()
     editor = page.locator(".msg", has=page.get_by_role("button", name="B2", exact=True)).last
     await expect(editor).to_contain_text("Selected: none yet", timeout=WAIT)
