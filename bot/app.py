@@ -25,7 +25,9 @@ from bot.db.connection import FOREGROUND
 from bot.errors import Refused
 from bot.jobs.actions import ActionService
 from bot.jobs.events import JobConfig
+from bot.jobs.guild_admin import GuildAdmin
 from bot.jobs.keys import GuildClients, GuildKeys, upstream_check
+from bot.jobs.limits import budget_alerts
 from bot.jobs.region import RegionService
 from bot.jobs.service import JobService
 from bot.jobs.tracker import Tracker
@@ -35,13 +37,14 @@ from bot.sim import SimConfig, Simulator
 from bot.ui.buttons import ExpiredButton, JobButton
 from bot.ui.clicks import ClickHandler, tell
 from bot.ui.delivery import DeliveryPolicy
+from bot.ui.modlog import ModLog, ModLogButton
 from bot.ui.presenter import Presenter
 from bot.ui.region import RegionUI
 from bot.ui.region_view import RegionButton, RegionPresetSelect
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
-COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs")
+COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs", "cogs.admin")
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
 SWEEP_WINDOW = 86_400.0
@@ -65,6 +68,8 @@ class MJBot(commands.Bot):
     db: Database
     clients: GuildClients
     keys: GuildKeys
+    admin: GuildAdmin
+    modlog: ModLog
     jobs: JobService
     actions: ActionService
     region: RegionService
@@ -96,6 +101,8 @@ class MJBot(commands.Bot):
             self.db, master.get_secret_value() if master else None, upstream_check(self.pool)
         )
         self.clients = GuildClients(self.pool, key, self.keys)
+        self.admin = GuildAdmin(self.db, self.keys)
+        self.modlog = ModLog(self)
         unreadable = await self.keys.unreadable(await self.db.guilds.with_api_key())
         if unreadable:  # loudly: these guilds' jobs are refused until their key is set again
             log.error("%d guilds have a CometAPI key that cannot be read", len(unreadable))
@@ -103,6 +110,7 @@ class MJBot(commands.Bot):
             self, min_interval=self.tuning.edit_interval, delivery=self.tuning.delivery
         )
         self.jobs = JobService(self.db, self.clients, self.presenter, self._job_config())
+        self.jobs.on_budget = self._budget_alerts
         self.actions = ActionService(self.jobs)
         self.region = RegionService(
             self.actions,
@@ -128,7 +136,9 @@ class MJBot(commands.Bot):
         self.tracker = Tracker(self.jobs, self.clients)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self._ignore_replayed_interactions()
-        self.add_dynamic_items(JobButton, ExpiredButton, RegionButton, RegionPresetSelect)
+        self.add_dynamic_items(
+            JobButton, ExpiredButton, RegionButton, RegionPresetSelect, ModLogButton
+        )
         for name in COGS:
             await self.load_extension(name)
         resumed = await self.jobs.resume()
@@ -201,6 +211,15 @@ class MJBot(commands.Bot):
             "command %s failed", interaction.command and interaction.command.name, exc_info=original
         )
         await tell(interaction, say("internal"))
+
+    async def _budget_alerts(self, guild_id: int, channel_id: int, cost: int, now: float) -> None:
+        for alert in await budget_alerts(self.db, guild_id, channel_id, cost, now):
+            where = f"<#{alert.channel_id}>'s" if alert.channel_id else "The server's"
+            key = "modlog.budget_full" if alert.threshold >= 100 else "modlog.budget"
+            text = say(
+                key, where=where, percent=alert.threshold, spent=alert.spent, budget=alert.budget
+            )
+            await self.modlog.post(guild_id, "budget", text)
 
     def _job_config(self) -> JobConfig:
         base = self.tuning.jobs or JobConfig(deadline_seconds=self.settings.job_deadline_seconds)

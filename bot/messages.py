@@ -141,6 +141,52 @@ SENTENCES: Final[dict[str, str]] = {
     "upstream.rate_limited": "CometAPI asked us to slow down; your job is queued.",
     "admin.denied": "Only members with the Manage Server permission can change the bot's "
     "settings here. Nothing was changed.",
+    "admin.saved": "Saved: {what}.",
+    "admin.bad_value": "That value can't be used: {why}. Nothing was changed.",
+    "admin.ban_days": "A ban lasts from a quarter of an hour to {most} days; leave days empty "
+    "to ban until unbanned.",
+    "admin.ban_self": "You can't ban yourself from the bot.",
+    "admin.banned": "Banned: {line}.",
+    "admin.unbanned": "{user} can use the bot again.",
+    "admin.not_banned": "{user} wasn't banned.",
+    "admin.no_bans": "Nobody is banned from the bot here.",
+    "admin.refunded": "Job {job_id} was refunded.",
+    "admin.not_refunded": "Job {job_id} had no charge to give back (or was refunded already).",
+    "admin.audit_empty": "Nothing recorded yet.",
+    "admin.audit_end": "That was the oldest entry.",
+    "admin.what_allowed": "the bot works in {channel} (and the other listed channels only)",
+    "admin.what_removed": "{channel} is off the list of channels the bot works in",
+    "admin.what_everywhere": "the bot works in every channel",
+    "admin.what_channel_reset": "{channel} uses the server's defaults again",
+    "admin.what_daily": "jobs per member per day: {value}",
+    "admin.what_concurrent": "jobs at once per member: {value}",
+    "admin.what_cooldown": "cooldown between a member's jobs: {value} s",
+    "admin.what_role": "{role} may start {value} jobs a day",
+    "admin.what_role_removed": "{role} follows the server's daily limit again",
+    "admin.what_budget": "monthly budget: {value}",
+    "admin.what_clicks": "who may press a job's buttons: {value}",
+    "admin.what_private": "jobs private by default: {value}",
+    "admin.what_modlog": "moderation events go to {channel}",
+    "key.saved": "This server's CometAPI key ({hint}) was checked with CometAPI and saved, "
+    "encrypted. Jobs here now use it, and don't count against the bot owner's budget.",
+    "key.removed": "This server's own key was removed: jobs here use the bot's key again.",
+    "key.status_none": "No key of its own: jobs here use the bot's key.",
+    "key.status_disabled": "Server keys are off on this bot (its operator has not set MASTER_KEY).",
+    "key.status_set": "Key {hint} is set and readable; last used {used}",
+    "modlog.budget": "{where} budget is {percent} % used: {spent} of {budget} credits this month.",
+    "modlog.budget_full": "{where} budget is used up ({spent} of {budget} credits this month): "
+    "new jobs are refused until next month, unless a moderator raises it.",
+    "limit.concurrent": "You already have {limit} job(s) running here, the most this server "
+    "allows at once. Try again when one finishes. Nothing was charged.",
+    "limit.cooldown": "This server asks members to wait between jobs: your next one can start "
+    "<t:{reset}:R>. Nothing was charged.",
+    "quota.channel": "This channel has used its monthly budget; it starts again <t:{reset}:R>. "
+    "A moderator can raise it. Nothing was charged.",
+    "modlog.setting": "{user} changed a setting: {what}.",
+    "modlog.ban": "{user} banned {line}.",
+    "modlog.unban": "{user} lifted the ban on {target}.",
+    "modlog.key_set": "{user} set this server's own CometAPI key.",
+    "modlog.key_removed": "{user} removed this server's own CometAPI key.",
     "key.no_master": "Server keys are off on this bot: its operator must set MASTER_KEY first.",
     "key.invalid_format": "That doesn't look like a CometAPI key (no spaces, 8 to 200 "
     "characters). It was not saved.",
@@ -154,8 +200,8 @@ SENTENCES: Final[dict[str, str]] = {
     "frees up <t:{reset}:R>. Nothing was charged.",
     "quota.dm": "You have reached the daily limit for direct-message jobs ({limit}). The next "
     "one frees up <t:{reset}:R>. Nothing was charged.",
-    "quota.guild": "This server has used its job budget. It frees up <t:{reset}:R>; a "
-    "moderator can raise it. Nothing was charged.",
+    "quota.guild": "This server has used its monthly budget; it starts again <t:{reset}:R>. "
+    "A moderator can raise it. Nothing was charged.",
     "busy": "The bot is very busy right now. Try again in a moment. Nothing was charged.",
     "internal": "Something went wrong on our side. Nothing was charged.",
 }

@@ -53,6 +53,35 @@ class AuditRepository:
             )
         return [_decode(row) for row in rows]
 
+    async def page(
+        self,
+        guild_id: int,
+        *,
+        actor_id: int | None = None,
+        action_prefix: str | None = None,
+        before_id: int | None = None,
+        limit: int = 10,
+    ) -> list[AuditEntry]:
+        """Entries newest first, filtered by who acted and what kind (an action prefix such
+        as "admin.key"), older than `before_id` (the next page)."""
+        sql = f"SELECT {_COLUMNS} FROM audit_log WHERE guild_id = ?"
+        params: list[Any] = [guild_id]
+        if actor_id is not None:
+            sql += " AND actor_id = ?"
+            params.append(actor_id)
+        if action_prefix:
+            sql += " AND action LIKE ? ESCAPE '\\'"
+            escaped = action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(escaped + "%")
+        if before_id is not None:
+            sql += " AND id < ?"
+            params.append(before_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        async with self._db._read() as conn:
+            rows = await conn.execute_fetchall(sql, params)
+        return [_decode(row) for row in rows]
+
 
 def _decode(row: Any) -> AuditEntry:
     return AuditEntry(

@@ -29,6 +29,8 @@ from types import TracebackType
 import aiosqlite
 
 from bot.db.audit import AuditRepository
+from bot.db.channels import ChannelsRepository
+from bot.db.hits import HitsRepository
 from bot.db.claims import ClaimsRepository
 from bot.db.errors import DatabaseBusy
 from bot.db.guilds import GuildsRepository
@@ -109,6 +111,8 @@ class Database:
         self.users = UsersRepository(self)
         self.ledger = LedgerRepository(self)
         self.audit = AuditRepository(self)
+        self.channels = ChannelsRepository(self)
+        self.hits = HitsRepository(self)
         self._instance: str | None = None
 
     @classmethod

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
-from bot.db.records import GuildChanges, GuildSettings
+from bot.db.records import BanRecord, GuildChanges, GuildSettings
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -84,44 +84,84 @@ class GuildsRepository:
             )
         return [int(row[0]) for row in rows]
 
-    async def ban(self, guild_id: int, user_id: int, *, actor_id: int, reason: str = "") -> bool:
-        """Ban a user from the bot in this guild; False if already banned."""
+    async def ban(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        actor_id: int,
+        reason: str = "",
+        expires_at: float | None = None,
+    ) -> bool:
+        """Ban a user from the bot in this guild (until `expires_at`, or until unbanned);
+        a new ban replaces an earlier one. False if the user was already banned."""
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO guild_bans (guild_id, user_id, actor_id, reason, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                [guild_id, user_id, actor_id, reason, self._db.now()],
+            was = await self._active_ban(conn, guild_id, user_id)
+            await conn.execute(
+                "INSERT INTO guild_bans (guild_id, user_id, actor_id, reason, created_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO "
+                "UPDATE SET actor_id = excluded.actor_id, reason = excluded.reason, "
+                "created_at = excluded.created_at, expires_at = excluded.expires_at",
+                [guild_id, user_id, actor_id, reason, self._db.now(), expires_at],
             )
-            added = cursor.rowcount == 1
-            await cursor.close()
-        return added
+        return not was
 
     async def unban(self, guild_id: int, user_id: int) -> bool:
+        """Lift a ban; False when there was none in force."""
         async with self._db._write() as conn:
-            cursor = await conn.execute(
+            was = await self._active_ban(conn, guild_id, user_id)
+            await conn.execute(
                 "DELETE FROM guild_bans WHERE guild_id = ? AND user_id = ?", [guild_id, user_id]
             )
-            removed = cursor.rowcount == 1
-            await cursor.close()
-        return removed
+        return was
 
     async def is_banned(self, guild_id: int, user_id: int) -> bool:
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT 1 FROM guild_bans WHERE guild_id = ? AND user_id = ?",
-                    [guild_id, user_id],
-                )
-            )
-        return bool(rows)
+            return await self._active_ban(conn, guild_id, user_id)
+
+    async def ban_of(self, guild_id: int, user_id: int) -> BanRecord | None:
+        """The ban in force, if any."""
+        found = [b for b in await self.ban_records(guild_id) if b.user_id == user_id]
+        return found[0] if found else None
 
     async def bans(self, guild_id: int) -> list[int]:
+        return [b.user_id for b in await self.ban_records(guild_id)]
+
+    async def ban_records(self, guild_id: int) -> list[BanRecord]:
+        """The bans in force, oldest first (ended ones are left out)."""
         async with self._db._read() as conn:
             rows = await conn.execute_fetchall(
-                "SELECT user_id FROM guild_bans WHERE guild_id = ? ORDER BY created_at, user_id",
-                [guild_id],
+                "SELECT user_id, actor_id, reason, created_at, expires_at FROM guild_bans "
+                "WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?) "
+                "ORDER BY created_at, user_id",
+                [guild_id, self._db.now()],
             )
-        return [int(row[0]) for row in rows]
+        return [
+            BanRecord(
+                user_id=row["user_id"],
+                actor_id=row["actor_id"],
+                reason=row["reason"],
+                created_at=row["created_at"],
+                expires_at=row["expires_at"],
+            )
+            for row in rows
+        ]
+
+    async def changed(self, guild_id: int) -> frozenset[str]:
+        """The names of the settings this guild changed from their defaults."""
+        async with self._db._read() as conn:
+            _, overrides = await self._load(conn, guild_id)
+        return frozenset(overrides)
+
+    async def _active_ban(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> bool:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT 1 FROM guild_bans WHERE guild_id = ? AND user_id = ? "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                [guild_id, user_id, self._db.now()],
+            )
+        )
+        return bool(rows)
 
     async def _load(
         self, conn: aiosqlite.Connection, guild_id: int

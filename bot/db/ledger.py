@@ -54,6 +54,8 @@ class LedgerRepository:
         guild_limit: int | None,
         since_user: float,
         since_guild: float,
+        channel_id: int | None = None,
+        channel_limit: int | None = None,
     ) -> QuotaOutcome:
         """Charge the job only if the user's and the guild's usage stay within their limits
         (None: unlimited). Check and write run in one BEGIN IMMEDIATE transaction, so parallel
@@ -75,8 +77,33 @@ class LedgerRepository:
                         "job %d: guild %s over budget (%d/%d)", job_id, guild_id, used, guild_limit
                     )
                     return QuotaOutcome.GUILD_LIMIT
+            if channel_limit is not None and channel_id is not None:
+                used = await self._channel_usage(conn, channel_id, since_guild)
+                if used + amount > channel_limit:
+                    log.info("job %d: channel %d over budget", job_id, channel_id)
+                    return QuotaOutcome.CHANNEL_LIMIT
             won = await self._charge(conn, job_id, guild_id, user_id, amount, ChargeState.RESERVED)
             return QuotaOutcome.CHARGED if won else QuotaOutcome.ALREADY_CHARGED
+
+    async def spent(self, guild_id: int, since: float, channel_id: int | None = None) -> int:
+        """Net credits charged in the guild (or one of its channels) since `since`."""
+        async with self._db._read() as conn:
+            if channel_id is not None:
+                return await self._channel_usage(conn, channel_id, since)
+            return await self._usage(conn, guild_id, None, since)
+
+    async def _channel_usage(
+        self, conn: aiosqlite.Connection, channel_id: int, since: float
+    ) -> int:
+        sql = (
+            "SELECT COALESCE(SUM(c.amount - COALESCE(r.amount, 0)), 0) FROM ledger AS c "
+            "JOIN jobs AS j ON j.id = c.job_id "
+            "LEFT JOIN ledger AS r ON r.job_id = c.job_id AND r.kind = 'refund' "
+            "WHERE c.kind = 'charge' AND j.channel_id = ? AND c.created_at >= ?"
+        )
+        async with conn.execute(sql, [channel_id, since]) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
 
     async def oldest_charge(
         self, guild_id: int | None, user_id: int | None, since: float

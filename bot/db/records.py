@@ -1,8 +1,5 @@
-"""Typed records the repositories return, and the one place where setting defaults live.
-
-Settings records validate and normalise themselves in `__post_init__`, so a bad value is refused
-at `update()` time and a stored row edited by hand can only fall back to a default.
-"""
+"""Typed records the repositories return. Settings (guild, channel, role, user) and their
+defaults live in bot/db/scopes.py and are re-exported here."""
 
 from __future__ import annotations
 
@@ -54,6 +51,7 @@ class QuotaOutcome(StrEnum):
     CHARGED = "charged"
     USER_LIMIT = "user_limit"  # the user's daily quota is used up
     GUILD_LIMIT = "guild_limit"  # the guild's budget is used up
+    CHANNEL_LIMIT = "channel_limit"  # the channel's own budget is used up
     ALREADY_CHARGED = "already_charged"
 
 
@@ -170,6 +168,15 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class BanRecord:
+    user_id: int
+    actor_id: int
+    reason: str
+    created_at: float
+    expires_at: float | None  # None: until unbanned
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
     guild_id: int | None
@@ -178,112 +185,6 @@ class AuditEntry:
     detail: dict[str, Any]
     allowed: bool
     created_at: float
-
-
-# --- settings ----------------------------------------------------------------------------
-
-
-def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be true or false")
-
-
-def _check_count(name: str, value: object, *, optional: bool, minimum: int = 0) -> None:
-    if value is None and optional:
-        return
-    if not _is_int(value) or value < minimum:  # type: ignore[operator]
-        raise ValueError(f"{name} must be a whole number ≥ {minimum}")
-
-
-def _ids(name: str, value: object) -> tuple[int, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | frozenset | set):
-        raise ValueError(f"{name} must be a list of ids")
-    if not all(_is_int(v) for v in value):
-        raise ValueError(f"{name} must be a list of ids")
-    return tuple(dict.fromkeys(value))  # de-duplicated, order kept
-
-
-def _words(name: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | frozenset | set):
-        raise ValueError(f"{name} must be a list of words")
-    if not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{name} must be a list of words")
-    return tuple(dict.fromkeys(w.strip() for w in value if w.strip()))
-
-
-def _mode(name: str, value: object) -> None:
-    if value is not None and value not in MODES:
-        raise ValueError(f"{name} must be one of {', '.join(MODES)}")
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    guild_id: int
-    allowed_channel_ids: tuple[int, ...] = ()  # empty: every channel
-    click_policy: ClickPolicy = ClickPolicy.OWNER_AND_MODS
-    mod_role_ids: tuple[int, ...] = ()  # besides members with Manage Messages
-    daily_quota_per_user: int | None = None  # None: unlimited
-    monthly_budget: int | None = None  # None: unlimited
-    banned_words: tuple[str, ...] = ()
-    default_mode: str | None = None  # None: the operator's default
-    relax_enabled: bool = True  # guilds may turn it off; needs the operator's RELAX_ENABLED too
-    nsfw_policy: NsfwPolicy = NsfwPolicy.NSFW_CHANNELS
-    max_repeat: int = 1  # each repeat is another paid job
-    api_key_encrypted: bytes | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        _set(self, "allowed_channel_ids", _ids("allowed_channel_ids", self.allowed_channel_ids))
-        _set(self, "mod_role_ids", _ids("mod_role_ids", self.mod_role_ids))
-        _set(self, "click_policy", ClickPolicy(self.click_policy))
-        _set(self, "nsfw_policy", NsfwPolicy(self.nsfw_policy))
-        _check_count("daily_quota_per_user", self.daily_quota_per_user, optional=True)
-        _check_count("monthly_budget", self.monthly_budget, optional=True)
-        _set(self, "banned_words", _words("banned_words", self.banned_words))
-        _mode("default_mode", self.default_mode)
-        _check_bool("relax_enabled", self.relax_enabled)
-        _check_count("max_repeat", self.max_repeat, optional=False, minimum=1)
-        if self.api_key_encrypted is not None and not isinstance(self.api_key_encrypted, bytes):
-            raise ValueError("api_key_encrypted must be bytes")
-
-
-class GuildChanges(TypedDict, total=False):
-    allowed_channel_ids: Sequence[int]
-    click_policy: ClickPolicy | str
-    mod_role_ids: Sequence[int]
-    daily_quota_per_user: int | None
-    monthly_budget: int | None
-    banned_words: Sequence[str]
-    default_mode: str | None
-    relax_enabled: bool
-    nsfw_policy: NsfwPolicy | str
-    max_repeat: int
-
-
-@dataclass(frozen=True, slots=True)
-class UserSettings:
-    user_id: int
-    remix: bool = False  # V/pan/reroll open a prompt editor first
-    default_mode: str | None = None  # None: the guild's, then the operator's default
-    private: bool = False  # results shown only to the user where Discord allows
-
-    def __post_init__(self) -> None:
-        _check_bool("remix", self.remix)
-        _mode("default_mode", self.default_mode)
-        _check_bool("private", self.private)
-
-
-class UserChanges(TypedDict, total=False):
-    remix: bool
-    default_mode: str | None
-    private: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,3 +207,13 @@ class RegionSession:
     # Whether the opener was a moderator (as Discord said when the session was opened); the
     # web editor presses the button with these rights, since it has no Discord member.
     is_moderator: bool = False
+
+
+# Settings records and their defaults: one place, bot/db/scopes.py (imported last: it uses the
+# enums above).
+from bot.db.scopes import ChannelChanges as ChannelChanges  # noqa: E402
+from bot.db.scopes import ChannelSettings as ChannelSettings  # noqa: E402
+from bot.db.scopes import GuildChanges as GuildChanges  # noqa: E402
+from bot.db.scopes import GuildSettings as GuildSettings  # noqa: E402
+from bot.db.scopes import UserChanges as UserChanges  # noqa: E402
+from bot.db.scopes import UserSettings as UserSettings  # noqa: E402

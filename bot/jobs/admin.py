@@ -73,4 +73,6 @@ def _plain(value: object) -> object:
         return value
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return str(value)

@@ -36,6 +36,7 @@ class Requester:
     channel_id: int
     guild_id: int | None = None
     is_moderator: bool = False
+    role_ids: tuple[int, ...] = ()  # the member's roles (a role may have its own quota)
     channel_nsfw: bool = False  # an age-restricted channel (NSFW prompts may be allowed)
     interaction_token: str | None = None
     interaction_expires_at: float | None = None

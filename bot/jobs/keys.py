@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -33,6 +35,14 @@ _VERSION = b"k1"
 _FORMAT = re.compile(r"[\x21-\x7e]{8,200}")  # what an HTTP header can carry, no spaces
 # Any id will do: a valid key gets "unknown task", an invalid one 401/403.
 _PROBE_TASK = "1000000000000000"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStatus:
+    state: str  # "none" | "set" | "unreadable" | "disabled" (no MASTER_KEY)
+    hint: str | None = None  # "sk-…abcd": never more of the key
+    last_used: float | None = None  # since this process started
+    last_error: str | None = None  # a sentence key of bot/messages.py
 
 
 def _cipher(master_key: str) -> AESGCM:
@@ -57,6 +67,11 @@ class GuildKeys:
         self._cipher = _cipher(master_key) if master_key else None
         self._check = check
         self._warned: set[int] = set()
+        # For the status line; since this process started (nothing about a key is stored
+        # in the clear, and "last used" changes too often to be worth a write).
+        self._used: dict[int, float] = {}
+        self._errors: dict[int, str] = {}
+        self._hints: dict[int, str] = {}
 
     @property
     def enabled(self) -> bool:
@@ -69,8 +84,13 @@ class GuildKeys:
         key = raw.strip()  # pasted keys often carry spaces or a newline
         if not _FORMAT.fullmatch(key):
             raise Refused("key.invalid_format")
-        await self._check(key)
+        try:
+            await self._check(key)
+        except Refused as exc:
+            self._errors[guild_id] = exc.key
+            raise
         register_secret(key)
+        self._errors.pop(guild_id, None)
         nonce = os.urandom(12)
         blob = _VERSION + nonce + self._cipher.encrypt(nonce, key.encode(), _bound_to(guild_id))
         await self.db.guilds.set_api_key_ciphertext(guild_id, blob)
@@ -94,6 +114,7 @@ class GuildKeys:
             nonce, sealed = blob[2:14], blob[14:]
             key = bytes(self._cipher.decrypt(nonce, sealed, _bound_to(guild_id))).decode()
         except InvalidTag:
+            self._errors[guild_id] = "key.unreadable"
             if guild_id not in self._warned:  # loudly, once per guild and process
                 self._warned.add(guild_id)
                 log.error(
@@ -104,7 +125,23 @@ class GuildKeys:
                 )
             raise Refused("key.unreadable") from None
         register_secret(key)
+        self._hints[guild_id] = hint(key)
         return key
+
+    def note_used(self, guild_id: int, when: float) -> None:
+        self._used[guild_id] = when
+
+    async def status(self, guild_id: int) -> KeyStatus:
+        """For the admin status line: state, a hint ("sk-…abcd"), last use, last error."""
+        error = self._errors.get(guild_id)
+        if not await self.has_key(guild_id):
+            return KeyStatus("disabled" if self._cipher is None else "none", last_error=error)
+        try:
+            await self.load(guild_id)
+            state = "set"
+        except Refused:
+            state = "unreadable"
+        return KeyStatus(state, self._hints.get(guild_id), self._used.get(guild_id), error)
 
     async def unreadable(self, guild_ids: list[int]) -> list[int]:
         """Of these guilds, those whose stored key cannot be read (checked at start)."""
@@ -115,6 +152,12 @@ class GuildKeys:
             except Refused:
                 bad.append(guild_id)
         return bad
+
+
+def hint(key: str) -> str:
+    """Enough of a key to recognise it, never enough to use it."""
+    head = key[:3] if key.startswith("sk-") else ""
+    return f"{head}…{key[-4:]}"
 
 
 def upstream_check(pool: CometAPIPool) -> Callable[[str], Awaitable[None]]:
@@ -153,6 +196,7 @@ class GuildClients:
         if key_scope is None:
             return self._operator
         key = await self.keys.load(key_scope)
+        self.keys.note_used(key_scope, time.time())
         if key is None:  # removed since the job started: its tasks are not ours to poll
             raise Refused("key.unreadable")
         client = self._clients.get((key_scope, key))

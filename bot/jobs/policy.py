@@ -13,21 +13,13 @@ words, parameters, multipliers, NSFW) → (in the ledger) user quota → guild b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bot.db import Database
 from bot.db.records import GuildSettings, NsfwPolicy
 from bot.errors import Refused
 from bot.jobs.events import JobConfig, Requester
+from bot.jobs.limits import Limits, for_member
 from bot.jobs.prompts import DEFAULT_BANNED, check_prompt, find_banned, is_nsfw
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The quota window that applies to one requester (None: unlimited)."""
-
-    user_limit: int | None
-    guild_limit: int | None
 
 
 class Policy:
@@ -55,7 +47,8 @@ class Policy:
             limits = self._direct_message()
         else:
             await self._member(req, settings)
-            limits = Limits(settings.daily_quota_per_user, settings.monthly_budget)
+            channel = await self.db.channels.get(settings.guild_id, req.channel_id)
+            limits = for_member(req, settings, channel)
         self._mode(mode, settings)
         banned = [*DEFAULT_BANNED, *(settings.banned_words if settings else ())]
         if typed_prompt is not None:

@@ -11,13 +11,23 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 from bot.errors import Refused
 from bot.jobs import multipliers
 
 MAX_PROMPT = 1500
+
+
+def _load_default_banned() -> tuple[str, ...]:
+    """banned_default.txt (package data, why each entry is there is in its comments)."""
+    text = resources.files("bot.jobs").joinpath("banned_default.txt").read_text("utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line))
+
+
 # The words every guild blocks; guilds extend the list with their own (guild settings).
-DEFAULT_BANNED = ("gore", "beheading", "child porn")
+DEFAULT_BANNED: tuple[str, ...] = _load_default_banned()
 # Words that make a prompt NSFW: allowed only where the guild's NSFW policy allows
 # (by default, in channels Discord marks age-restricted).
 NSFW_TERMS = (

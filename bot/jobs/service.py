@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.cometapi import errors as api
@@ -23,15 +23,16 @@ from bot.db.records import JobRecord, JobStatus, QuotaOutcome
 from bot.errors import Refused
 from bot.jobs import submits
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
-from bot.jobs.policy import Limits, Policy
+from bot.jobs.limits import DAY, Limits, check_running, month_start, next_month_start
+from bot.jobs.policy import Policy
 from bot.jobs.reconcile import Reconciler, job_state
 from bot.jobs.states import PENDING, job_status_for, may_move, sources_for
 from bot.jobs.submits import Submit
 
 log = logging.getLogger(__name__)
 
-DAY = 86_400.0
-MONTH = 30 * DAY
+# After a charge (cost > 0) or a budget refusal (cost 0): the budget alerts (set by the bot).
+BudgetHook = Callable[[int, int, int, float], Awaitable[None]]
 UNFINISHED = (*PENDING, JobStatus.MODAL)
 
 
@@ -50,6 +51,7 @@ class JobService:
         self.config = config or JobConfig()
         self.clock = clock
         self.wake: Callable[[], None] = lambda: None  # set by the Tracker
+        self.on_budget: BudgetHook | None = None
         self.policy = Policy(db, lambda: self.config)
         self.reconciler = Reconciler(self)
 
@@ -110,11 +112,16 @@ class JobService:
                 user_limit=limits.user_limit,
                 guild_limit=limits.guild_limit,
                 since_user=now - DAY,
-                since_guild=now - MONTH,
+                since_guild=month_start(now),
+                channel_id=req.channel_id,
+                channel_limit=limits.channel_limit,
             )
             if outcome != QuotaOutcome.CHARGED:
                 raise await self._over_quota(outcome, req, limits, now)  # rolls the row back
+            await check_running(self.db, req, limits, now)  # rolls back too
             await self.db.ledger.confirm(job.id)
+        if req.guild_id is not None and self.on_budget is not None:
+            await self.on_budget(req.guild_id, req.channel_id, cost, now)
         return await self._get(job.id)
 
     async def _admit(
@@ -129,9 +136,11 @@ class JobService:
         self, outcome: QuotaOutcome, req: Requester, limits: Limits, now: float
     ) -> Refused:
         """The refusal naming the limit that was hit and when its first credit frees up."""
-        if outcome == QuotaOutcome.GUILD_LIMIT:
-            oldest = await self.db.ledger.oldest_charge(req.guild_id, None, now - MONTH)
-            return Refused("quota.guild", reset=int((oldest or now) + MONTH))
+        if outcome in (QuotaOutcome.GUILD_LIMIT, QuotaOutcome.CHANNEL_LIMIT):
+            if req.guild_id is not None and self.on_budget is not None:
+                await self.on_budget(req.guild_id, req.channel_id, 0, now)  # the 100 % alert
+            key = "quota.guild" if outcome == QuotaOutcome.GUILD_LIMIT else "quota.channel"
+            return Refused(key, reset=int(next_month_start(now)))
         oldest = await self.db.ledger.oldest_charge(req.guild_id, req.user_id, now - DAY)
         key = "quota.dm" if req.guild_id is None else "quota.user"
         return Refused(key, limit=limits.user_limit or 0, reset=int((oldest or now) + DAY))

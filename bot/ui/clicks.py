@@ -37,6 +37,7 @@ def requester(interaction: discord.Interaction[Any]) -> Requester:
         channel_id=interaction.channel_id or 0,
         guild_id=interaction.guild_id,
         is_moderator=is_mod,
+        role_ids=tuple(r.id for r in getattr(member, "roles", ())),
         channel_nsfw=bool(is_nsfw()) if callable(is_nsfw) else False,
         interaction_token=interaction.token,
         interaction_expires_at=time.time() + TOKEN_LIFETIME,

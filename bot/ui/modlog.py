@@ -1,0 +1,124 @@
+"""The mod-log: moderation events posted as embeds in the channel a server chose, with
+one-click actions (ban for 24 h, unban, refund the job). The buttons are persistent (they
+work after a restart) and each click is checked at run time for the clicker's right and
+audited, exactly as the slash commands are."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import Refused
+from bot.messages import say
+from bot.ui.admin_view import actor, answer, ban_line, now
+from bot.ui.render import NO_PINGS
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+log = logging.getLogger(__name__)
+COLOURS = {
+    "ban": discord.Colour.red(),
+    "words": discord.Colour.orange(),
+    "budget": discord.Colour.gold(),
+    "key": discord.Colour.dark_teal(),
+    "setting": discord.Colour.blurple(),
+    "upstream": discord.Colour.orange(),
+}
+TEMPLATE = r"modlog:(?P<action>ban|unban|refund):(?P<target>[0-9]{1,20})"
+
+
+class ModLog:
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    async def post(
+        self,
+        guild_id: int | None,
+        kind: str,
+        text: str,
+        *,
+        target: int | None = None,
+        job_id: int | None = None,
+    ) -> bool:
+        """Post one event; False when the server has no mod-log (or the bot can't post)."""
+        if guild_id is None:
+            return False
+        channel_id = (await self.bot.db.guilds.get(guild_id)).mod_log_channel_id
+        channel = self.bot.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            return False
+        embed = discord.Embed(description=text, colour=COLOURS.get(kind, discord.Colour.greyple()))
+        embed.set_footer(text=f"mod-log · {kind}")
+        view = discord.ui.View(timeout=None)
+        if target is not None:
+            view.add_item(ModLogButton("ban", target))
+            view.add_item(ModLogButton("unban", target))
+        if job_id is not None:
+            view.add_item(ModLogButton("refund", job_id))
+        try:
+            await channel.send(
+                embed=embed,
+                view=view if view.children else discord.utils.MISSING,
+                allowed_mentions=NO_PINGS,
+            )
+        except discord.HTTPException as exc:
+            log.warning("mod-log post in guild %d failed: %s", guild_id, exc)
+            return False
+        return True
+
+
+LABELS = {"ban": "Ban 24 h", "unban": "Unban", "refund": "Refund the job"}
+STYLES = {
+    "ban": discord.ButtonStyle.danger,
+    "unban": discord.ButtonStyle.secondary,
+    "refund": discord.ButtonStyle.secondary,
+}
+
+
+class ModLogButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
+    def __init__(self, action: str, target: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=LABELS[action],
+                style=STYLES[action],
+                custom_id=f"modlog:{action}:{target}",
+            )
+        )
+        self.action, self.target = action, target
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ModLogButton:
+        return cls(match["action"], int(match["target"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: MJBot = interaction.client
+        who = actor(interaction)
+        try:
+            if self.action == "ban":
+                record = await bot.admin.ban(
+                    who, self.target, reason="from the mod-log", days=1, now=now()
+                )
+                text = say("admin.banned", line=ban_line(record))
+            elif self.action == "unban":
+                lifted = await bot.admin.unban(who, self.target)
+                text = say(
+                    "admin.unbanned" if lifted else "admin.not_banned", user=f"<@{self.target}>"
+                )
+            else:
+                refunded = await bot.admin.refund(who, self.target)
+                text = say(
+                    "admin.refunded" if refunded else "admin.not_refunded", job_id=self.target
+                )
+        except Refused as exc:
+            text = say(exc.key, **exc.fields)
+        await answer(interaction, text)
