@@ -137,7 +137,8 @@ class MJBot(commands.Bot):
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self._ignore_replayed_interactions()
         self.add_dynamic_items(
-            JobButton, ExpiredButton, RegionButton, RegionPresetSelect, ModLogButton
+            # ExpiredButton last: it answers any custom id the others do not claim.
+            JobButton, RegionButton, RegionPresetSelect, ModLogButton, ExpiredButton
         )
         for name in COGS:
             await self.load_extension(name)

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import Refused
+from bot.jobs.defaults import resolve
 from bot.jobs.prompts import ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
@@ -67,12 +68,11 @@ class Imagine(commands.Cog):
         image1: discord.Attachment | None = None,
         image2: discord.Attachment | None = None,
         image3: discord.Attachment | None = None,
-        private: bool = False,
+        private: bool | None = None,
     ) -> None:
         req = requester(interaction)
-        mode = speed or self.bot.settings.default_mode.value
         try:
-            options = ImagineOptions(
+            typed = ImagineOptions(
                 aspect=aspect,
                 version=version,
                 stylize=stylize,
@@ -83,8 +83,19 @@ class Imagine(commands.Cog):
                 tile=tile,
                 raw=raw,
             )
+            given = await resolve(
+                self.bot.db,
+                req,
+                prompt=prompt,
+                options=typed,
+                speed=speed,
+                private=private,
+                operator_mode=self.bot.settings.default_mode.value,
+            )
+            mode, private = given.mode, given.private
             # Every check but the quotas, before deferring: a refusal is private and at once.
-            text = await self.bot.jobs.admit(req, mode=mode, prompt=build_prompt(prompt, options))
+            built = build_prompt(given.prompt, given.options)
+            text = await self.bot.jobs.admit(req, mode=mode, prompt=built)
         except Refused as exc:
             await tell(interaction, say(exc.key, **exc.fields))
             return
@@ -93,7 +104,7 @@ class Imagine(commands.Cog):
             images = [await image_data_url(a) for a in (image1, image2, image3) if a]
             meta = {"attachment_limit": interaction.filesize_limit}
             job = await self.bot.jobs.imagine(
-                req, text or prompt, mode=mode, private=private, images=images, meta=meta
+                req, text or built, mode=mode, private=private, images=images, meta=meta
             )
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)

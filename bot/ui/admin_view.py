@@ -17,6 +17,7 @@ from bot.jobs.admin import Actor
 from bot.jobs.guild_admin import Overview
 from bot.jobs.keys import KeyStatus
 from bot.messages import say
+from bot.ui.ids import EPHEMERAL_PREFIX
 from bot.ui.render import NO_PINGS
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ class AuditPager(discord.ui.View):
     ) -> None:
         super().__init__(timeout=PANEL_TIMEOUT)
         self.fetch, self.last_id, self.title = fetch, last_id, title
+        # In-memory: the mjx: prefix keeps the expired-button catch-all away from it.
+        self.older.custom_id = f"{EPHEMERAL_PREFIX}audit:{id(self):x}"
 
     @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
     async def older(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
@@ -196,7 +199,7 @@ class KeyModal(discord.ui.Modal, title="This server's CometAPI key"):
     )
 
     def __init__(self, bot: MJBot) -> None:
-        super().__init__(timeout=PANEL_TIMEOUT)
+        super().__init__(timeout=PANEL_TIMEOUT, custom_id=f"{EPHEMERAL_PREFIX}m:key:{id(self):x}")
         self.bot = bot
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:

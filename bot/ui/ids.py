@@ -23,7 +23,11 @@ _ANY_REGION = rf"mj:v1:r:[1-9][0-9]{{0,17}}:(?:{REGION_OPS}|pre)\Z"
 # In-memory components (choosers, editors) use this prefix; everything else that is not a
 # valid job button is an expired or forged id and gets a sentence instead of silence.
 EPHEMERAL_PREFIX = "mjx:"
-EXPIRED_TEMPLATE = rf"(?!{BUTTON_TEMPLATE}\Z)(?!{_ANY_REGION})(?!{EPHEMERAL_PREFIX})(?s:.{{1,100}})"
+MODLOG_PREFIX = "modlog:"
+EXPIRED_TEMPLATE = (
+    rf"(?!{BUTTON_TEMPLATE}\Z)(?!{_ANY_REGION})(?!{EPHEMERAL_PREFIX})(?!{MODLOG_PREFIX})"
+    r"(?s:.{1,100})"
+)
 _BUTTON = re.compile(BUTTON_TEMPLATE + r"\Z")
 
 

@@ -1,0 +1,107 @@
+"""Where a member's job takes what they did not type, in one documented order:
+
+    typed options > prompt parameters > personal settings > channel defaults > guild defaults
+    > the operator's settings
+
+A channel's suffix is appended to every prompt, minus any parameter the prompt already sets
+(the member's own `--stylize` wins over the channel's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.jobs.events import Requester
+from bot.jobs.prompts import ImagineOptions
+
+_PARAM = re.compile(r"--([a-z]+)", re.IGNORECASE)
+_ASPECT_NAMES = {"ar", "aspect"}
+_VERSION_NAMES = {"v", "version", "niji"}
+_MODE_NAMES = {"fast", "turbo", "relax"}
+
+
+@dataclass(frozen=True, slots=True)
+class JobDefaults:
+    prompt: str  # with the channel's suffix
+    options: ImagineOptions
+    mode: str
+    private: bool
+
+
+def _names(prompt: str) -> set[str]:
+    return {m.lower() for m in _PARAM.findall(prompt)}
+
+
+def _without(suffix: str, taken: set[str]) -> str:
+    """The suffix minus the parameters already set (each `--name value…` up to the next)."""
+    kept: list[str] = []
+    skipping = False
+    for token in suffix.split():
+        if token.startswith("--"):
+            skipping = token[2:].lower() in taken
+        if not skipping:
+            kept.append(token)
+    return " ".join(kept)
+
+
+async def resolve(
+    db: Database,
+    req: Requester,
+    *,
+    prompt: str,
+    options: ImagineOptions,
+    speed: str | None,
+    private: bool | None,
+    operator_mode: str,
+) -> JobDefaults:
+    user = await db.users.get(req.user_id)
+    guild = await db.guilds.get(req.guild_id) if req.guild_id is not None else None
+    channel = (
+        await db.channels.get(req.guild_id, req.channel_id) if req.guild_id is not None else None
+    )
+    taken = _names(prompt)
+    typed_mode = next((m for m in _MODE_NAMES if m in taken), None)
+    mode = (
+        speed
+        or typed_mode
+        or user.default_mode
+        or (channel.mode if channel else None)
+        or (guild.default_mode if guild else None)
+        or operator_mode
+    )
+    changes: dict[str, object] = {}
+    if channel is not None:
+        if options.aspect is None and not taken & _ASPECT_NAMES and channel.aspect:
+            changes["aspect"] = channel.aspect
+        if options.version is None and not taken & _VERSION_NAMES and channel.version:
+            changes["version"] = channel.version
+        if channel.suffix:
+            suffix = _without(channel.suffix, taken | _typed(options))
+            prompt = f"{prompt} {suffix}".strip()
+    if private is None:
+        if user.private:
+            private = True
+        elif channel is not None and channel.private is not None:
+            private = channel.private
+        else:
+            private = guild.private_by_default if guild else False
+    options = dataclasses.replace(options, **changes)  # type: ignore[arg-type]
+    return JobDefaults(prompt, options, mode, private)
+
+
+def _typed(options: ImagineOptions) -> set[str]:
+    """The parameters the typed options will add."""
+    names = {"stylize", "chaos", "weird", "no", "seed"}
+    found = {n for n in names if getattr(options, n) is not None}
+    if options.aspect:
+        found |= _ASPECT_NAMES
+    if options.version:
+        found |= _VERSION_NAMES
+    if options.tile:
+        found.add("tile")
+    if options.raw:
+        found.add("style")
+    return found

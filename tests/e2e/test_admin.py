@@ -1,0 +1,196 @@
+"""/admin through Discord: run-time permission checks and the audit (faults.md 25), limits and
+role overrides, budgets and their alerts, bans, the mod-log's one-click actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.app import MJBot
+from bot.db.records import ChargeState
+from bot.playground.standin.server import FakeDiscord
+from bot.sim import Simulator
+from tests.e2e.conftest import final
+
+
+def guild_id(fake: FakeDiscord) -> int:
+    assert fake.guild is not None
+    return fake.guild.id
+
+
+async def said(result: Any) -> str:
+    """The private sentence the bot answered with (its first answer, or a follow-up when
+    a public "thinking…" was replaced by it)."""
+    found = await result.wait(
+        lambda r: next((m for m in r.messages if m.text and not m.loading), None),
+        what="the bot's sentence",
+    )
+    assert found.ephemeral, found.text
+    return str(found.text)
+
+
+async def imagine(user: Any, prompt: str, channel: str = "general") -> Any:
+    return await user.slash("imagine", prompt=prompt, channel=channel)
+
+
+async def run_job(user: Any, prompt: str, channel: str = "general") -> Any:
+    return await (await imagine(user, prompt, channel)).wait_for_message(final, timeout=20)
+
+
+@pytest.mark.fault(25)
+async def test_members_cannot_change_settings_even_when_the_command_is_shown_to_them(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    alice = fake_discord.user("alice")
+    # Discord hides /admin from members; a server may widen that: the bot checks anyway.
+    refused = await alice.slash("admin limits daily", jobs=1, bypass_permissions=True)
+    assert "Manage Server" in await said(refused)
+    assert (await bot.db.guilds.get(guild_id(fake_discord))).daily_quota_per_user is None
+    (entry,) = await bot.db.audit.page(guild_id(fake_discord), actor_id=alice.id)
+    assert entry.action == "admin.limits" and not entry.allowed
+    assert entry.detail["denied"] == "no Manage Server permission"
+    # The key form is refused before it opens.
+    opened = await alice.slash("admin key set", bypass_permissions=True)
+    assert opened.modal is None and "Manage Server" in await said(opened)
+
+
+async def test_overview_marks_what_was_changed(bot: MJBot, fake_discord: FakeDiscord) -> None:
+    mod = fake_discord.user("moderator")
+    assert "jobs per member per day: 3" in await said(await mod.slash("admin limits daily", jobs=3))
+    seen = await said(await mod.slash("admin overview"))
+    assert "**Jobs per member per day:** 3" in seen
+    assert "Monthly budget: no budget · *default*" in seen
+    (entry, *_) = await bot.db.audit.page(guild_id(fake_discord), action_prefix="admin.limits")
+    assert entry.allowed and entry.detail["before"] == {"daily_quota_per_user": None}
+    assert entry.detail["after"] == {"daily_quota_per_user": 3}
+
+
+@pytest.fixture
+def artists(fake_discord: FakeDiscord) -> Any:
+    """Alice has the role "Artists" (made before the bot connects, so it knows the role)."""
+    guild = fake_discord.guild
+    assert guild is not None
+    role = fake_discord.world.add_role(guild, "Artists", 0)
+    guild.members[fake_discord.user("alice").id].role_ids.append(role.id)
+    return role
+
+
+async def test_a_daily_limit_refuses_with_its_reset_and_a_role_lifts_it(
+    artists: Any, bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash("admin limits daily", jobs=1)
+    await run_job(alice, "a first fox")
+    refused = await said(await imagine(alice, "a second fox"))
+    assert "daily job limit (1)" in refused and "<t:" in refused and "Nothing was charged" in refused
+    assert len([r for r in sim.requests if r.path.endswith("/submit/imagine")]) == 1
+
+    await mod.slash("admin limits role", role="Artists")  # no number: no limit
+    await run_job(alice, "a third fox")  # the role's own quota applies
+
+
+async def test_budget_alerts_once_at_each_threshold_and_refuses_when_spent(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice, bob = (fake_discord.user(n) for n in ("moderator", "alice", "bob"))
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    await mod.slash("admin limits budget", credits=4)
+    for n in range(4):
+        await run_job(alice if n % 2 else bob, f"a lantern {n}")
+    refused = await said(await imagine(alice, "one lantern too many"))
+    assert "monthly budget" in refused and "Nothing was charged" in refused
+    await said(await imagine(bob, "and another"))
+
+    def alerts() -> list[str]:
+        return [
+            m.text
+            for m in fake_discord.messages("imagine")
+            if m.embeds and "budget" in m.embeds[0].get("footer", {}).get("text", "")
+        ]
+
+    await fake_discord.wait_until(lambda: len(alerts()) >= 3, what="three budget alerts")
+    texts = alerts()
+    assert [("50 %" in t, "80 %" in t, "used up" in t) for t in texts] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]  # once each, although two jobs were refused at 100 %
+
+
+async def test_a_ban_stops_jobs_and_the_mod_log_buttons_check_who_clicks(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice, bob = (fake_discord.user(n) for n in ("moderator", "alice", "bob"))
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    banned = await said(await mod.slash("admin members ban", user=alice, reason="spam", days=1))
+    assert "spam" in banned and "until <t:" in banned
+    assert "can't use this bot" in await said(await imagine(alice, "a fox"))
+    post = await fake_discord.wait_for_message(
+        lambda m: m.channel_id == fake_discord.channel("imagine").id and bool(m.buttons)
+    )
+    # A member cannot use the mod-log's buttons (were they to see the channel).
+    denied = await bob.click(post, "Unban")
+    assert "Manage Server" in await said(denied)
+    assert await bot.db.guilds.is_banned(guild_id(fake_discord), alice.id)
+    lifted = await mod.click(post, "Unban")
+    assert "can use the bot again" in await said(lifted)
+    await run_job(alice, "a fox, at last")
+    actions = [e.action for e in await bot.db.audit.page(guild_id(fake_discord), limit=20)]
+    assert actions.count("admin.unban") == 2  # the refused click is in the trail too
+
+
+async def test_mod_log_refund_gives_a_charge_back_once(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    done = await run_job(alice, "a refund candidate")
+    job_id = int(done.embeds[0]["footer"]["text"].split()[1])
+    await bot.modlog.post(guild_id(fake_discord), "upstream", "test", job_id=job_id)  # no channel
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    assert await bot.modlog.post(guild_id(fake_discord), "upstream", "a complaint", job_id=job_id)
+    post = await fake_discord.wait_for_message(lambda m: "a complaint" in m.text)
+    assert "was refunded" in await said(await mod.click(post, "Refund the job"))
+    assert "no charge to give back" in await said(await mod.click(post, "Refund the job"))
+    assert (await bot.db.jobs.get(job_id)).charge_state == ChargeState.REFUNDED  # type: ignore[union-attr]
+
+
+async def test_channel_defaults_apply_and_typed_options_win(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash(
+        "admin channels defaults",
+        options={"channel": "imagine", "aspect": "16:9", "suffix": "--stylize 250 --chaos 5"},
+    )
+    await run_job(alice, "a quiet bay", channel="imagine")
+    await run_job(alice, "a loud bay --chaos 40", channel="imagine")
+    await run_job(alice, "a bay elsewhere")  # #general has no defaults
+    first, second, third = (r.json["prompt"] for r in sim.requests if r.path.endswith("/imagine"))
+    assert first == "a quiet bay --stylize 250 --chaos 5 --ar 16:9"
+    assert second == "a loud bay --chaos 40 --stylize 250 --ar 16:9"
+    assert third == "a bay elsewhere"
+
+
+async def test_a_team_server_makes_jobs_private_by_default(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    owner, alice = fake_discord.user("owner"), fake_discord.user("alice")
+    assert "private by default: on" in await said(await owner.slash("admin private", on=True))
+    job = await (await imagine(alice, "a secret garden")).wait_for_message(final, timeout=20)
+    assert job.ephemeral
+    public = await (await alice.slash("imagine", prompt="a public garden", private=False)).wait_for_message(
+        final, timeout=20
+    )
+    assert not public.ephemeral  # asked for: typed options win
+
+
+async def test_concurrent_jobs_and_cooldown(bot: MJBot, fake_discord: FakeDiscord) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash("admin limits cooldown", seconds=3600)
+    await run_job(alice, "a first kite")
+    refused = await said(await imagine(alice, "a second kite"))
+    assert "wait between jobs" in refused and "Nothing was charged" in refused
+    await mod.slash("admin limits cooldown", seconds=0)
+    await mod.slash("admin limits concurrent", jobs=1)
+    await run_job(alice, "a third kite")  # the first one finished: none running
