@@ -30,10 +30,10 @@ import aiosqlite
 
 from bot.db.audit import AuditRepository
 from bot.db.channels import ChannelsRepository
-from bot.db.hits import HitsRepository
 from bot.db.claims import ClaimsRepository
 from bot.db.errors import DatabaseBusy
 from bot.db.guilds import GuildsRepository
+from bot.db.hits import HitsRepository
 from bot.db.jobs import JobsRepository
 from bot.db.ledger import LedgerRepository
 from bot.db.migrate import Migration, migrate
