@@ -111,6 +111,7 @@ class MJBot(commands.Bot):
         )
         self.jobs = JobService(self.db, self.clients, self.presenter, self._job_config())
         self.jobs.on_budget = self._budget_alerts
+        self.jobs.policy.on_hit = self._moderation_hit
         self.actions = ActionService(self.jobs)
         self.region = RegionService(
             self.actions,
@@ -138,7 +139,11 @@ class MJBot(commands.Bot):
         self._ignore_replayed_interactions()
         self.add_dynamic_items(
             # ExpiredButton last: it answers any custom id the others do not claim.
-            JobButton, RegionButton, RegionPresetSelect, ModLogButton, ExpiredButton
+            JobButton,
+            RegionButton,
+            RegionPresetSelect,
+            ModLogButton,
+            ExpiredButton,
         )
         for name in COGS:
             await self.load_extension(name)
@@ -213,6 +218,9 @@ class MJBot(commands.Bot):
         )
         await tell(interaction, say("internal"))
 
+    async def _moderation_hit(self, guild_id: int, user_id: int, kind: str, detail: str) -> None:
+        self.modlog.hit(guild_id, user_id, kind, detail)
+
     async def _budget_alerts(self, guild_id: int, channel_id: int, cost: int, now: float) -> None:
         for alert in await budget_alerts(self.db, guild_id, channel_id, cost, now):
             where = f"<#{alert.channel_id}>'s" if alert.channel_id else "The server's"
@@ -228,6 +236,12 @@ class MJBot(commands.Bot):
             base,
             relax_enabled=self.settings.relax_enabled,
             dm_daily_jobs=self.settings.dm_daily_jobs,
+            require_guild_keys=self.settings.require_guild_keys,
+            costs={
+                "fast": self.settings.cost_fast,
+                "turbo": self.settings.cost_turbo,
+                "relax": self.settings.cost_relax,
+            },
         )
 
     def _derived_secret(self, label: bytes) -> str:

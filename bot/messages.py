@@ -182,6 +182,45 @@ SENTENCES: Final[dict[str, str]] = {
     "<t:{reset}:R>. Nothing was charged.",
     "quota.channel": "This channel has used its monthly budget; it starts again <t:{reset}:R>. "
     "A moderator can raise it. Nothing was charged.",
+    "modlog.hit_word": "{user}'s prompt was blocked for “{detail}” ({count} blocked in the "
+    "last day).",
+    "modlog.hit_upstream": "Midjourney refused {user}'s prompt ({detail}); {count} blocked in "
+    "the last day.",
+    "modlog.timed_out": "The bot timed them out for {minutes} minutes.",
+    "modlog.timeout_failed": "The bot could not time them out: give it the Timeout Members "
+    "permission (it never times out the owner or admins).",
+    "admin.too_many_words": "A server can ban at most {most} words or phrases (besides the "
+    "default list). Nothing was changed.",
+    "admin.words_added": "Banned here now: {count} words or phrases, besides the default list.",
+    "admin.words_list": "Banned on this server ({count}): {words}",
+    "admin.words_none": "This server bans no words of its own; the default list applies.",
+    "admin.words_imported": "Imported: the server now bans {count} words or phrases.",
+    "admin.words_skipped": "Skipped {count} line(s): {lines}",
+    "admin.what_escalation": "after {count} blocked prompts in a day a member is timed out for "
+    "{minutes} minutes",
+    "admin.what_escalation_off": "blocked prompts are reported, no timeouts",
+    "admin.usage": "Last {days} days: {jobs} jobs, {net} credits spent, {refunded} refunded.",
+    "wordlist.too_big": "That file is {size_kb} KB; a word list can be at most {limit_kb} KB. "
+    "Nothing was changed.",
+    "wordlist.not_text": "That file isn't plain text. Save it as UTF-8 (or UTF-16) text with one "
+    "word or phrase per line. Nothing was changed.",
+    "wordlist.reason.too_long": "line {line} (“{text}”): at most 100 characters",
+    "wordlist.reason.no_letters": "line {line} (“{text}”): no letters or digits",
+    "wordlist.reason.over_limit": "line {line} (“{text}”): over 1000 entries",
+    "admin.nothing_given": "Nothing to change: give at least one option.",
+    "admin.what_turbo": "turbo is for {role} (and moderators) only",
+    "admin.what_turbo_all": "anyone may use turbo",
+    "admin.what_max_jobs": "one prompt may start at most {value} jobs",
+    "admin.what_nsfw": "adult terms in prompts: {value}",
+    "mode.turbo_roles": "Turbo is kept for {roles} on this server; use fast or relax. Nothing "
+    "was charged.",
+    "key.required": "This bot only works on servers that bring their own CometAPI key: an admin "
+    "can set one with /admin key set. Nothing was charged.",
+    "info.used": "{used} of {limit} credits ({left} left)",
+    "info.unlimited": "{used} credits (no daily limit)",
+    "info.budget": "{spent} of {budget} credits spent ({left} left)",
+    "info.concurrent": "at most {limit} job(s) running",
+    "info.cooldown": "wait {seconds} s",
     "modlog.setting": "{user} changed a setting: {what}.",
     "modlog.ban": "{user} banned {line}.",
     "modlog.unban": "{user} lifted the ban on {target}.",

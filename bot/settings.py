@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # The secret in the webhook URL CometAPI calls back; derived from MASTER_KEY or the API
     # key when unset, so it stays the same across restarts either way.
     webhook_secret: SecretStr | None = None
+    # Credits a job costs in each speed mode (budgets and quotas count credits).
+    cost_fast: int = Field(default=1, ge=0, le=1000)
+    cost_turbo: int = Field(default=3, ge=0, le=1000)
+    cost_relax: int = Field(default=1, ge=0, le=1000)
+    # Only servers that set their own CometAPI key (/admin key set) may use the bot.
+    require_guild_keys: bool = False
     # Jobs a user may start per day in direct messages with the bot (0: none).
     dm_daily_jobs: int = Field(default=0, ge=0, le=10_000)
 

@@ -4,6 +4,8 @@ the command; faults.md 25). Every change is audited with its value before and af
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,6 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db.records import ClickPolicy
+from bot.imaging.chart import usage_chart
+from bot.jobs.usage import to_csv
 from bot.messages import say
 from bot.ui.admin_view import (
     CLICK_POLICIES,
@@ -23,7 +27,9 @@ from bot.ui.admin_view import (
     key_line,
     now,
     overview_embed,
+    saved,
 )
+from cogs.admin_groups import SpeedGroup, WordsGroup
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -43,18 +49,17 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
 
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
+        group = self.__cog_app_commands_group__
+        assert group is not None  # a GroupCog always has its group
+        for sub in (WordsGroup(bot), SpeedGroup(bot)):
+            group.add_command(sub)
 
     @property
     def admin(self) -> Any:
         return self.bot.admin
 
     async def _saved(self, interaction: Interaction, what: str) -> None:
-        await answer(interaction, say("admin.saved", what=what))
-        await self.bot.modlog.post(
-            interaction.guild_id,
-            "setting",
-            say("modlog.setting", user=interaction.user.mention, what=what),
-        )
+        await saved(self.bot, interaction, what)
 
     # --- overview ------------------------------------------------------------------------
     @app_commands.command(name="overview", description="Every setting at a glance")
@@ -251,6 +256,30 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
     async def modlog(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         await self.admin.set(actor(interaction), "admin.modlog", mod_log_channel_id=channel.id)
         await self._saved(interaction, say("admin.what_modlog", channel=channel.mention))
+
+    @app_commands.command(
+        name="usage", description="Jobs and credits over time, as a chart and CSV"
+    )
+    async def usage(
+        self, interaction: Interaction, days: app_commands.Range[int, 1, 366] = 30
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a chart takes a moment
+        report, rows = await self.admin.usage(actor(interaction), days, now())
+        guild = interaction.guild
+        names = {
+            u.user_id: m.display_name
+            for u in report.top_users
+            if guild and (m := guild.get_member(u.user_id))
+        }
+        chart = await asyncio.to_thread(usage_chart, report, names)
+        files = [
+            discord.File(io.BytesIO(chart), filename="usage.png"),
+            discord.File(io.BytesIO(to_csv(rows)), filename=f"usage-{days}-days.csv"),
+        ]
+        text = say(
+            "admin.usage", days=days, jobs=report.jobs, net=report.net, refunded=report.refunded
+        )
+        await interaction.followup.send(text, files=files, ephemeral=True)
 
     @app_commands.command(name="audit", description="Recent changes and refused attempts")
     @app_commands.describe(

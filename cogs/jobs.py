@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db.records import JobStatus
+from bot.jobs.limits import for_member, month_start
 from bot.messages import say
 from bot.ui.clicks import requester, tell
 from bot.ui.render import NO_PINGS, job_embed, status_line
@@ -75,14 +76,55 @@ class Jobs(commands.Cog):
             if j.status != JobStatus.SUCCEEDED
         ]
         embed.description = "\n".join(lines) or say("job.none_running")
-        limit = None
-        if interaction.guild_id:
-            limit = (await self.bot.db.guilds.get(interaction.guild_id)).daily_quota_per_user
-        quota = f"{used} / {limit}" if limit else f"{used} (no limit)"
-        embed.add_field(name="Used today", value=quota)
+        for name, value in await self._allowance(interaction, used):
+            embed.add_field(name=name, value=value)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+    async def _allowance(
+        self, interaction: discord.Interaction[MJBot], used: int
+    ) -> list[tuple[str, str]]:
+        """What the member has left here: today's jobs, and the budgets that apply."""
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            limit = self.bot.settings.dm_daily_jobs
+            return [
+                ("Used today", say("info.used", used=used, limit=limit, left=max(0, limit - used)))
+            ]
+        req = requester(interaction)
+        settings = await self.bot.db.guilds.get(guild_id)
+        channel = await self.bot.db.channels.get(guild_id, req.channel_id)
+        limits = for_member(req, settings, channel)
+        today = (
+            say(
+                "info.used",
+                used=used,
+                limit=limits.user_limit,
+                left=max(0, limits.user_limit - used),
+            )
+            if limits.user_limit is not None
+            else say("info.unlimited", used=used)
+        )
+        fields = [("Used today", today)]
+        since = month_start(time.time())
+        for name, budget, where in (
+            ("Server budget this month", limits.guild_limit, None),
+            ("Channel budget this month", limits.channel_limit, req.channel_id),
+        ):
+            if budget is not None:
+                spent = await self.bot.db.ledger.spent(guild_id, since, where)
+                fields.append(
+                    (
+                        name,
+                        say("info.budget", spent=spent, budget=budget, left=max(0, budget - spent)),
+                    )
+                )
+        if limits.concurrent is not None:
+            fields.append(("At once", say("info.concurrent", limit=limits.concurrent)))
+        if limits.cooldown:
+            fields.append(("Between jobs", say("info.cooldown", seconds=limits.cooldown)))
+        return fields
 
     @app_commands.command(name="settings", description="Your own preferences")
     @app_commands.describe(remix="Edit the prompt before Vary, pan and reroll")

@@ -38,6 +38,7 @@ from bot.db.jobs import JobsRepository
 from bot.db.ledger import LedgerRepository
 from bot.db.migrate import Migration, migrate
 from bot.db.regions import RegionsRepository
+from bot.db.usage import UsageRepository
 from bot.db.users import UsersRepository
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class Database:
         self.audit = AuditRepository(self)
         self.channels = ChannelsRepository(self)
         self.hits = HitsRepository(self)
+        self.usage = UsageRepository(self)
         self._instance: str | None = None
 
     @classmethod

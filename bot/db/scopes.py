@@ -82,6 +82,11 @@ class GuildSettings:
     budget_exempt_mods: bool = False  # moderators' jobs go on when the budget is spent
     mod_log_channel_id: int | None = None
     private_by_default: bool = False  # a team server: every job private unless asked
+    # Blocked prompts within a day before the bot times a member out (0: never), and for how
+    # long; every blocked prompt is reported to the mod-log.
+    escalation_timeout_at: int = 3
+    escalation_minutes: int = 60
+    turbo_role_ids: tuple[int, ...] = ()  # turbo only for these roles (and moderators); empty: all
     api_key_encrypted: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +106,11 @@ class GuildSettings:
         _check_bool("budget_exempt_mods", self.budget_exempt_mods)
         _check_id("mod_log_channel_id", self.mod_log_channel_id)
         _check_bool("private_by_default", self.private_by_default)
+        _set(self, "turbo_role_ids", _ids("turbo_role_ids", self.turbo_role_ids))
+        _check_count("escalation_timeout_at", self.escalation_timeout_at, optional=False)
+        _check_count("escalation_minutes", self.escalation_minutes, optional=False, minimum=1)
+        if self.escalation_minutes > 28 * 24 * 60:
+            raise ValueError("escalation_minutes must be at most 28 days (Discord's limit)")
         if self.api_key_encrypted is not None and not isinstance(self.api_key_encrypted, bytes):
             raise ValueError("api_key_encrypted must be bytes")
 
@@ -122,6 +132,9 @@ class GuildChanges(TypedDict, total=False):
     budget_exempt_mods: bool
     mod_log_channel_id: int | None
     private_by_default: bool
+    escalation_timeout_at: int
+    escalation_minutes: int
+    turbo_role_ids: Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,8 @@ class JobConfig:
     relax_enabled: bool = False
     dm_daily_jobs: int = 0
     costs: dict[str, int] = field(default_factory=lambda: {"fast": 1, "turbo": 3, "relax": 1})
+    # Only servers with their own CometAPI key may use the bot (the operator's choice).
+    require_guild_keys: bool = False
 
 
 class ClientProvider(Protocol):

@@ -18,8 +18,11 @@ from bot.db.records import AuditEntry, BanRecord, ChannelSettings, GuildSettings
 from bot.errors import Refused
 from bot.jobs.admin import Actor, AdminGate
 from bot.jobs.keys import GuildKeys, KeyStatus
+from bot.jobs.usage import UsageReport, build_report
 
 MAX_BAN_DAYS = 3650
+MAX_WORDS = 1000  # as many as an imported list may hold
+CSV_ROWS = 50_000  # about 5 MB: well within Discord's upload limit
 AUDIT_PAGE = 10
 
 
@@ -111,6 +114,35 @@ class GuildAdmin:
         current = (await self.db.guilds.get(actor.guild_id or 0)).allowed_channel_ids
         ids = [c for c in current if c != channel_id] + ([channel_id] if allowed else [])
         return await self.set(actor, "admin.channels", allowed_channel_ids=ids)
+
+    # --- banned words --------------------------------------------------------------------
+    async def words(self, actor: Actor) -> tuple[str, ...]:
+        guild_id = await self.gate.authorize(actor, "admin.words.list", {})
+        return (await self.db.guilds.get(guild_id)).banned_words
+
+    async def add_words(self, actor: Actor, words: list[str], *, replace: bool = False) -> int:
+        """Add (or with `replace`, set) the server's banned words; how many it has now."""
+        current = () if replace else (await self.db.guilds.get(actor.guild_id or 0)).banned_words
+        merged = list(dict.fromkeys([*current, *words]))
+        if len(merged) > MAX_WORDS:
+            raise Refused("admin.too_many_words", most=MAX_WORDS)
+        action = "admin.words.import" if replace else "admin.words.add"
+        return len((await self.set(actor, action, banned_words=merged)).banned_words)
+
+    async def remove_words(self, actor: Actor, words: list[str]) -> int:
+        gone = {w.casefold() for w in words}
+        current = (await self.db.guilds.get(actor.guild_id or 0)).banned_words
+        kept = [w for w in current if w.casefold() not in gone]
+        return len((await self.set(actor, "admin.words.remove", banned_words=kept)).banned_words)
+
+    # --- usage ---------------------------------------------------------------------------
+    async def usage(self, actor: Actor, days: int, now: float) -> tuple[UsageReport, list[Any]]:
+        """The report for the last `days` days, and its rows for the CSV."""
+        guild_id = await self.gate.authorize(actor, "admin.usage", {"days": days})
+        budget = (await self.db.guilds.get(guild_id)).monthly_budget
+        report = await build_report(self.db.usage, guild_id, days=days, now=now, budget=budget)
+        rows = await self.db.usage.rows(guild_id, report.since, report.until, limit=CSV_ROWS)
+        return report, rows
 
     # --- members -------------------------------------------------------------------------
     async def ban(

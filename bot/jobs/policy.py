@@ -12,7 +12,7 @@ words, parameters, multipliers, NSFW) → (in the ledger) user quota → guild b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.db import Database
 from bot.db.records import GuildSettings, NsfwPolicy
@@ -21,17 +21,41 @@ from bot.jobs.events import JobConfig, Requester
 from bot.jobs.limits import Limits, for_member
 from bot.jobs.prompts import DEFAULT_BANNED, check_prompt, find_banned, is_nsfw
 
+# A blocked prompt: (guild id, user id, kind "banned_word" | "upstream_moderation", detail).
+HitHook = Callable[[int, int, str, str], Awaitable[None]]
+
 
 class Policy:
     def __init__(self, db: Database, config: Callable[[], JobConfig]) -> None:
         self.db = db
         self._config = config  # read at each call: the bot sets the notify hook after start
+        self.on_hit: HitHook | None = None
 
     @property
     def config(self) -> JobConfig:
         return self._config()
 
     async def admit(
+        self,
+        req: Requester,
+        *,
+        mode: str,
+        typed_prompt: str | None = None,
+        prompt: str | None = None,
+    ) -> tuple[str | None, Limits]:
+        try:
+            return await self._admit(req, mode=mode, typed_prompt=typed_prompt, prompt=prompt)
+        except Refused as exc:
+            if exc.key == "prompt.banned" and req.guild_id is not None:
+                await self.hit(req.guild_id, req.user_id, "banned_word", str(exc.fields["word"]))
+            raise
+
+    async def hit(self, guild_id: int, user_id: int, kind: str, detail: str) -> None:
+        """A blocked prompt: the bot decides what follows (the mod-log, escalation)."""
+        if self.on_hit is not None:
+            await self.on_hit(guild_id, user_id, kind, detail)
+
+    async def _admit(
         self,
         req: Requester,
         *,
@@ -49,7 +73,7 @@ class Policy:
             await self._member(req, settings)
             channel = await self.db.channels.get(settings.guild_id, req.channel_id)
             limits = for_member(req, settings, channel)
-        self._mode(mode, settings)
+        self._mode(mode, settings, req)
         banned = [*DEFAULT_BANNED, *(settings.banned_words if settings else ())]
         if typed_prompt is not None:
             max_jobs = settings.max_repeat if settings else 1
@@ -77,9 +101,19 @@ class Policy:
         if allowed and req.channel_id not in allowed:
             raise Refused("channel.not_allowed")
 
-    def _mode(self, mode: str, settings: GuildSettings | None) -> None:
+    def _mode(self, mode: str, settings: GuildSettings | None, req: Requester) -> None:
         if mode not in self.config.costs:
             raise Refused("mode.unknown", mode=mode)
+        if (
+            settings is not None
+            and self.config.require_guild_keys
+            and not settings.api_key_encrypted
+        ):
+            raise Refused("key.required")
+        turbo_roles = settings.turbo_role_ids if settings else ()
+        allowed = req.is_moderator or set(turbo_roles) & set(req.role_ids)
+        if mode == "turbo" and turbo_roles and not allowed:
+            raise Refused("mode.turbo_roles", roles=" ".join(f"<@&{r}>" for r in turbo_roles))
         if mode == "relax" and not (
             self.config.relax_enabled and (settings is None or settings.relax_enabled)
         ):

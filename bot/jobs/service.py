@@ -159,6 +159,8 @@ class JobService:
                 log.warning("job %s: submit outcome unknown (%s); reconciling", job.id, exc)
                 return await self.reconciler.await_task(job)
             await self._fail(job, reason=str(exc), from_statuses=(JobStatus.RESERVED,), told=True)
+            if isinstance(exc, api.BannedPrompt) and job.guild_id is not None:
+                await self.policy.hit(job.guild_id, job.user_id, "upstream_moderation", str(exc))
             raise submits.refusal_for(exc) from exc
         except Exception:  # anything unforeseen after the charge: the request may have left
             log.exception("job %s: submit failed unexpectedly; reconciling", job.id)

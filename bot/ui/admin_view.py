@@ -66,6 +66,13 @@ async def answer(
         await interaction.response.send_message(text, **kwargs)
 
 
+async def saved(bot: MJBot, interaction: discord.Interaction[Any], what: str) -> None:
+    """Say a change was saved, and tell the mod-log who changed what."""
+    await answer(interaction, say("admin.saved", what=what))
+    text = say("modlog.setting", user=interaction.user.mention, what=what)
+    await bot.modlog.post(interaction.guild_id, "setting", text)
+
+
 def _value(value: object) -> str:
     if value is None:
         return "none"

@@ -5,13 +5,17 @@ audited, exactly as the slash commands are."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import logging
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.errors import Refused
+from bot.jobs.escalation import EscalationPolicy, Step, decide
 from bot.messages import say
 from bot.ui.admin_view import actor, answer, ban_line, now
 from bot.ui.render import NO_PINGS
@@ -34,6 +38,7 @@ TEMPLATE = r"modlog:(?P<action>ban|unban|refund):(?P<target>[0-9]{1,20})"
 class ModLog:
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def post(
         self,
@@ -69,6 +74,50 @@ class ModLog:
             log.warning("mod-log post in guild %d failed: %s", guild_id, exc)
             return False
         return True
+
+    def hit(self, guild_id: int, user_id: int, kind: str, detail: str) -> None:
+        """A blocked prompt: recorded, reported, and escalated (a Discord timeout after too
+        many in a day). In the background: the member's refusal must not wait for it."""
+        task = asyncio.create_task(self._hit(guild_id, user_id, kind, detail), name="modlog-hit")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _hit(self, guild_id: int, user_id: int, kind: str, detail: str) -> None:
+        settings = await self.bot.db.guilds.get(guild_id)
+        policy = EscalationPolicy(
+            timeout_at=max(1, settings.escalation_timeout_at),
+            timeout_seconds=settings.escalation_minutes * 60.0,
+            enabled=settings.escalation_timeout_at > 0,
+        )
+        count = await self.bot.db.hits.record(
+            guild_id, user_id, kind, detail, time.time(), window=policy.window_seconds
+        )
+        key = "modlog.hit_upstream" if kind == "upstream_moderation" else "modlog.hit_word"
+        text = say(key, user=f"<@{user_id}>", detail=detail[:200], count=count)
+        if decide(policy, count) == Step.TIMEOUT:
+            text += " " + await self._time_out(guild_id, user_id, settings.escalation_minutes)
+        await self.post(guild_id, "words", text, target=user_id)
+
+    async def _time_out(self, guild_id: int, user_id: int, minutes: int) -> str:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return say("modlog.timeout_failed")
+        try:
+            member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+            await member.timeout(
+                datetime.timedelta(minutes=minutes), reason="too many blocked prompts"
+            )
+        except discord.HTTPException as exc:
+            log.warning("timing out %d in guild %d failed: %s", user_id, guild_id, exc)
+            return say("modlog.timeout_failed")
+        await self.bot.db.audit.log(
+            guild_id,
+            self.bot.user.id if self.bot.user else 0,
+            "escalation.timeout",
+            {"user": user_id, "minutes": minutes},
+            True,
+        )
+        return say("modlog.timed_out", minutes=minutes)
 
 
 LABELS = {"ban": "Ban 24 h", "unban": "Unban", "refund": "Refund the job"}

@@ -194,3 +194,87 @@ async def test_concurrent_jobs_and_cooldown(bot: MJBot, fake_discord: FakeDiscor
     await mod.slash("admin limits cooldown", seconds=0)
     await mod.slash("admin limits concurrent", jobs=1)
     await run_job(alice, "a third kite")  # the first one finished: none running
+
+
+async def test_banned_words_import_export_and_escalation_to_a_timeout(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    listed = b"# our list\nbroccoli\nmarzipan, kale\n" + b"x" * 120 + b"\n"
+    imported = await said(await mod.slash("admin words import", file=("words.txt", listed)))
+    assert "now bans 3 words" in imported and "line 4" in imported
+    exported = await mod.slash("admin words list")
+    message = await exported.wait_for_message(lambda m: bool(m.attachments))
+    assert message.attachments[0].data.decode().splitlines()[-3:] == [
+        "broccoli",
+        "marzipan",
+        "kale",
+    ]
+    await mod.slash("admin words escalation", blocked=2, minutes=30)
+    for _ in range(2):
+        assert "broccoli" in await said(await imagine(alice, "a Broccoli forest"))
+
+    def reports() -> list[str]:
+        channel = fake_discord.channel("imagine").id
+        return [
+            m.text for m in fake_discord.world.channel_history(channel) if "was blocked" in m.text
+        ]
+
+    await fake_discord.wait_until(lambda: len(reports()) == 2, what="two mod-log reports")
+    assert "timed them out for 30 minutes" in reports()[1]
+    assert "timed them out" not in reports()[0]
+    member = fake_discord.guild.members[alice.id]  # type: ignore[union-attr]
+    assert member.timed_out_until is not None
+
+
+async def test_usage_is_a_chart_and_a_csv_that_match_the_ledger(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    from PIL import Image
+
+    from bot.jobs.usage import from_csv
+
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await run_job(alice, "a first owl")
+    await run_job(alice, "a fast owl")
+    await (await alice.slash("imagine", prompt="a turbo owl", speed="turbo")).wait_for_message(
+        final, timeout=20
+    )
+    result = await mod.slash("admin usage", days=7)
+    shown = await result.wait_for_followup(lambda m: len(m.attachments) == 2, timeout=20)
+    assert "3 jobs, 5 credits spent" in shown.text
+    chart, csv = shown.attachments
+    import io
+
+    assert Image.open(io.BytesIO(chart.data)).format == "PNG"
+    rows = from_csv(csv.data)
+    jobs = {j.id: j for j in await bot.db.jobs.list_for_user(guild_id(fake_discord), alice.id)}
+    assert sorted(r.job_id for r in rows) == sorted(jobs)
+    assert {r.job_id: r.charged for r in rows} == {i: j.cost for i, j in jobs.items()}
+
+
+async def test_info_shows_what_is_left_and_turbo_can_be_kept_for_a_role(
+    artists: Any, bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice, bob = (fake_discord.user(n) for n in ("moderator", "alice", "bob"))
+    await mod.slash("admin limits daily", jobs=5)
+    await mod.slash("admin limits budget", credits=100)
+    await run_job(bob, "a plain heron")
+    info = await (await bob.slash("info")).wait_for_message()
+    assert "1 of 5 credits (4 left)" in info.text
+    assert "1 of 100 credits spent (99 left)" in info.text
+
+    assert "turbo is for" in await said(await mod.slash("admin prompts turbo-role", role="Artists"))
+    refused = await said(await bob.slash("imagine", prompt="a quick heron", speed="turbo"))
+    assert "Turbo is kept for" in refused and "Nothing was charged" in refused
+    asked = await alice.slash("imagine", prompt="a quick heron", speed="turbo")
+    await asked.wait_for_message(final, timeout=20)  # Alice is an Artist
+
+
+async def test_the_operator_can_require_servers_to_bring_their_own_key(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord
+) -> None:
+    async with run_client(make_bot(require_guild_keys=True)):
+        refused = await said(await imagine(fake_discord.user("alice"), "a heron"))
+        assert "bring their own CometAPI key" in refused

@@ -41,8 +41,10 @@ EVERYONE_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 MODERATOR_PERMISSIONS = MANAGE_GUILD | MANAGE_MESSAGES
+MODERATE_MEMBERS = 1 << 40  # time members out
 BOT_PERMISSIONS = (
     EVERYONE_PERMISSIONS
+    | MODERATE_MEMBERS
     | MANAGE_MESSAGES
     | MANAGE_THREADS
     | CREATE_PRIVATE_THREADS
@@ -54,6 +56,14 @@ DM = 1
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 THREAD_TYPES = (PUBLIC_THREAD, PRIVATE_THREAD)
+
+
+def parse_iso(text: str) -> float | None:
+    """Seconds since the epoch for an ISO 8601 time, None when it is not one."""
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def iso(timestamp: float) -> str:
@@ -115,6 +125,7 @@ class MemberRecord:
     role_ids: list[int]
     joined_at: str
     nick: str | None = None
+    timed_out_until: str | None = None  # ISO time, set by PATCH …/members/{id}
 
     def to_json(self, *, with_user: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -128,7 +139,7 @@ class MemberRecord:
             "mute": False,
             "pending": False,
             "flags": 0,
-            "communication_disabled_until": None,
+            "communication_disabled_until": self.timed_out_until,
         }
         if with_user:
             data["user"] = self.user.to_json()

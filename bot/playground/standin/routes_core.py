@@ -5,9 +5,16 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .errors import UNKNOWN_COMMAND, UNKNOWN_GUILD, UNKNOWN_MEMBER, ApiError, not_found
+from .errors import (
+    MISSING_PERMISSIONS,
+    UNKNOWN_COMMAND,
+    UNKNOWN_GUILD,
+    UNKNOWN_MEMBER,
+    ApiError,
+    not_found,
+)
 from .limits_forms import check_commands
-from .model import GuildRecord
+from .model import ADMINISTRATOR, MODERATE_MEMBERS, GuildRecord, parse_iso
 from .rest import Reply, Req
 from .spec import validate
 
@@ -210,6 +217,37 @@ def _install_guilds(fake: FakeDiscord) -> None:
             raise not_found(UNKNOWN_MEMBER, "Member")
         return Reply(body=found.to_json())
 
+    async def edit_member(req: Req) -> Reply:
+        """Only what the bot uses: a timeout (communication_disabled_until), with Discord's
+        rules: MODERATE_MEMBERS, at most 28 days ahead, never the owner or an admin."""
+        g = guild(req)
+        found = g.members.get(req.int("user_id"))
+        if found is None:
+            raise not_found(UNKNOWN_MEMBER, "Member")
+        body = req.body()
+        extra = sorted(set(body) - {"communication_disabled_until"})
+        if extra:
+            fake.violate("fake-unsupported", "body", f"fields {extra}", req.label)
+        until = body.get("communication_disabled_until")
+        if until is not None:
+            when = parse_iso(str(until))
+            if when is None or when > fake.clock.time() + 28 * 86_400 + 60:
+                fake.check(
+                    req,
+                    [
+                        fake.problem(
+                            "communication_disabled_until", "at most 28 days in the future", "limit"
+                        )
+                    ],
+                )
+        channel = world.channels[g.channel_ids[0]]
+        fake.require_bot_permission(channel, MODERATE_MEMBERS)
+        if found.user.id == g.owner_id or g.base_permissions(found.user.id) & ADMINISTRATOR:
+            raise ApiError(403, MISSING_PERMISSIONS, "Missing Permissions")
+        found.timed_out_until = until
+        fake.notify()
+        return Reply(body=found.to_json())
+
     async def members(req: Req) -> Reply:
         limit = int(req.query.get("limit", "1"))
         after = int(req.query.get("after", "0"))
@@ -233,5 +271,6 @@ def _install_guilds(fake: FakeDiscord) -> None:
     add("GET", "/guilds/{guild_id}/roles", roles)
     add("GET", "/guilds/{guild_id}/members", members)
     add("GET", "/guilds/{guild_id}/members/{user_id}", member)
+    add("PATCH", "/guilds/{guild_id}/members/{user_id}", edit_member)
     add("GET", "/channels/{channel_id}", get_channel)
     add("POST", "/users/@me/channels", open_dm)
