@@ -207,6 +207,7 @@ SENTENCES: Final[dict[str, str]] = {
     "wordlist.reason.too_long": "line {line} (“{text}”): at most 100 characters",
     "wordlist.reason.no_letters": "line {line} (“{text}”): no letters or digits",
     "wordlist.reason.over_limit": "line {line} (“{text}”): over 1000 entries",
+    "admin.bad_number": "“{value}” is not a whole number ({label}). Nothing was changed.",
     "admin.nothing_given": "Nothing to change: give at least one option.",
     "admin.what_turbo": "turbo is for {role} (and moderators) only",
     "admin.what_turbo_all": "anyone may use turbo",

@@ -16,6 +16,7 @@ from bot.db.records import ClickPolicy
 from bot.imaging.chart import usage_chart
 from bot.jobs.usage import to_csv
 from bot.messages import say
+from bot.ui.admin_panel import OverviewPanel
 from bot.ui.admin_view import (
     CLICK_POLICIES,
     AuditPager,
@@ -66,7 +67,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
     async def overview(self, interaction: Interaction) -> None:
         view = await self.admin.overview(actor(interaction))
         name = interaction.guild.name if interaction.guild else "this server"
-        await answer(interaction, embed=overview_embed(view, name))
+        panel = OverviewPanel(self.bot, view.settings)
+        await answer(interaction, embed=overview_embed(view, name), view=panel)
 
     # --- channels ------------------------------------------------------------------------
     @channels.command(
@@ -265,12 +267,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # a chart takes a moment
         report, rows = await self.admin.usage(actor(interaction), days, now())
-        guild = interaction.guild
-        names = {
-            u.user_id: m.display_name
-            for u in report.top_users
-            if guild and (m := guild.get_member(u.user_id))
-        }
+        names = await member_names(interaction.guild, [u.user_id for u in report.top_users])
         chart = await asyncio.to_thread(usage_chart, report, names)
         files = [
             discord.File(io.BytesIO(chart), filename="usage.png"),
@@ -301,6 +298,21 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
             embed=audit_embed(entries, title),
             view=pager if len(entries) >= 10 else None,
         )
+
+
+async def member_names(guild: discord.Guild | None, user_ids: list[int]) -> dict[int, str]:
+    """Display names for a chart (an image can't show mentions): cached, else fetched."""
+    names: dict[int, str] = {}
+    for user_id in user_ids:
+        member = guild.get_member(user_id) if guild else None
+        if member is None and guild is not None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.HTTPException:
+                continue  # left the server: the chart shows the id
+        if member is not None:
+            names[user_id] = member.display_name
+    return names
 
 
 async def setup(bot: MJBot) -> None:

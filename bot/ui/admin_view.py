@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.db.records import AuditEntry, BanRecord, ClickPolicy
+from bot.db.records import AuditEntry, BanRecord, ClickPolicy, NsfwPolicy
 from bot.errors import Refused
 from bot.jobs.admin import Actor
 from bot.jobs.guild_admin import Overview
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from bot.app import MJBot
 
 PANEL_TIMEOUT = 600.0
+NSFW_WHERE = {
+    NsfwPolicy.NSFW_CHANNELS: "only in age-restricted channels",
+    NsfwPolicy.BLOCK: "nowhere",
+}
 COLOUR = discord.Colour.blurple()
 CLICK_POLICIES = {
     ClickPolicy.OWNER: "Only the member who started the job",
@@ -100,7 +104,7 @@ LINES: list[tuple[str, str, Callable[[Any], str]]] = [
     ("click_policy", "Who may press a job's buttons", lambda v: CLICK_POLICIES[ClickPolicy(v)]),
     ("banned_words", "Banned words (besides the default list)", lambda v: f"{len(v)}"),
     ("max_repeat", "Jobs one prompt may start", _value),
-    ("nsfw_policy", "NSFW prompts", lambda v: str(v).replace("_", " ")),
+    ("nsfw_policy", "Adult terms in prompts", lambda v: NSFW_WHERE[NsfwPolicy(v)]),
     ("default_mode", "Default speed", lambda v: _value(v or "the bot's default")),
     ("relax_enabled", "Relax mode", _value),
     ("private_by_default", "Jobs private by default", _value),

@@ -278,3 +278,42 @@ async def test_the_operator_can_require_servers_to_bring_their_own_key(
     async with run_client(make_bot(require_guild_keys=True)):
         refused = await said(await imagine(fake_discord.user("alice"), "a heron"))
         assert "bring their own CometAPI key" in refused
+
+
+@pytest.mark.fault(25)
+async def test_the_overview_panel_changes_settings_and_rechecks_every_submit(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    from bot.playground.standin.model import MODERATOR_PERMISSIONS
+
+    mod = fake_discord.user("moderator")
+    result = await mod.slash("admin overview")
+    panel = await result.wait_for_message(lambda m: bool(m.buttons))
+    await mod.click(panel, "Private by default: off")
+    await fake_discord.wait_until(lambda: "Private by default: on" in str(panel.buttons))
+    assert (await bot.db.guilds.get(guild_id(fake_discord))).private_by_default
+    await mod.select(panel, "Who may press a job's buttons", ["anyone"])
+    await fake_discord.wait_until(lambda: "Anyone who can see the job" in panel.text)
+
+    form = await mod.click(panel, "Limits and budget…")
+    assert form.modal is not None
+    done = await mod.submit_modal(
+        form,
+        {
+            "Jobs per member per day (empty: no limit)": "7",
+            "Credits per month (empty: no budget)": "250",
+        },
+    )
+    await done.wait_for_response()
+    await fake_discord.wait_until(lambda: "**Monthly budget:** 250 credits" in panel.text)
+    assert (await bot.db.guilds.get(guild_id(fake_discord))).daily_quota_per_user == 7
+
+    # Demoted while the form was open: the submit is refused, nothing changes, it is audited.
+    form = await mod.click(panel, "Limits and budget…")
+    assert fake_discord.guild is not None
+    fake_discord.guild.role("Moderator").permissions = MODERATOR_PERMISSIONS & ~(1 << 5)
+    refused = await mod.submit_modal(form, {"Jobs per member per day (empty: no limit)": "99"})
+    assert "Manage Server" in await said(refused)
+    assert (await bot.db.guilds.get(guild_id(fake_discord))).daily_quota_per_user == 7
+    (entry, *_) = await bot.db.audit.page(guild_id(fake_discord), action_prefix="admin.panel")
+    assert not entry.allowed

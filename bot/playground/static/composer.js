@@ -51,9 +51,11 @@ function startCommand(command) {
       if (field) field.focus();
     };
   }
-  const first = $("options").querySelector("input, select") || more;
+  // With no options to fill, the box itself takes Enter (and Esc).
+  const visible = ":scope > .opt input, :scope > .opt select";  // not the folded optional ones
+  const first = $("options").querySelector(visible) || more || $("composer");
   $("composer-hint").textContent = "Enter sends the command · Esc cancels";
-  if (first) first.focus();
+  first.focus();
 }
 
 function optionHtml(o) {

@@ -62,10 +62,12 @@ function wire() {
     }
   };
   // Follow new messages while the person is at the bottom, also as images finish loading.
+  // Growth (a new message, an image loading) never unsticks; only the person scrolling up does.
   $("messages").addEventListener("scroll", () => {
     const list = $("messages");
-    state.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 80) state.stick = true;
   });
+  $("messages").addEventListener("wheel", (e) => { if (e.deltaY < 0) state.stick = false; });
   $("messages").addEventListener("load", stickToBottom, true);
   $("popup").onmousedown = (e) => {
     const item = e.target.closest(".item");
@@ -92,7 +94,7 @@ function wire() {
     if (e.key === "Escape") { e.preventDefault(); if (state.command) endCommand(); hidePopup(); }
     if (e.key === "Enter") { e.preventDefault(); composer.requestSubmit(); return; }
     if (e.key === "Backspace" && state.command && e.target.value === ""
-        && e.target === $("options").querySelector("input, select")) endCommand();
+        && e.target === $("options").querySelector(":scope > .opt input, :scope > .opt select")) endCommand();
   });
   composer.onsubmit = (e) => {
     e.preventDefault();
