@@ -222,6 +222,22 @@ SENTENCES: Final[dict[str, str]] = {
     "info.budget": "{spent} of {budget} credits spent ({left} left)",
     "info.concurrent": "at most {limit} job(s) running",
     "info.cooldown": "wait {seconds} s",
+    "kit.unknown": "This server has no style kit called “{name}”. Nothing was charged.",
+    "kit.bad_name": "A kit's name is 1 to {most} characters: letters, digits, spaces, - or _.",
+    "kit.too_long": "Too long: {length} characters in the kit's {field}; the limit is {limit}.",
+    "kit.params_text": "A kit's parameters are --name value pairs only: “{text}” is not one. "
+    "Put words in the kit's suffix.",
+    "kit.unknown_param": "A kit can't set {param}: it takes style parameters such as --sref, "
+    "--stylize, --ar or --v.",
+    "kit.duplicate_param": "The kit sets {param} twice (maybe under another spelling): keep one.",
+    "kit.suffix_params": "The suffix is plain words: put {param} in the kit's parameters instead.",
+    "kit.empty": "A kit needs parameters, a suffix, or both.",
+    "kit.multiplies": "A kit can't contain {how}: every use would start {count} jobs.",
+    "kit.too_many": "This server already has {most} kits: remove one before adding another.",
+    "kit.saved": "Style kit “{name}” is published: members pick it with the kit option of "
+    "/imagine.",
+    "kit.removed": "Style kit “{name}” was removed.",
+    "kit.none": "This server has no style kits yet: /admin kits add publishes one.",
     "modlog.setting": "{user} changed a setting: {what}.",
     "modlog.ban": "{user} banned {line}.",
     "modlog.unban": "{user} lifted the ban on {target}.",

@@ -30,7 +30,7 @@ from bot.ui.admin_view import (
     overview_embed,
     saved,
 )
-from cogs.admin_groups import SpeedGroup, WordsGroup
+from cogs.admin_groups import KitsGroup, SpeedGroup, WordsGroup
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -52,7 +52,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Run the bo
         self.bot = bot
         group = self.__cog_app_commands_group__
         assert group is not None  # a GroupCog always has its group
-        for sub in (WordsGroup(bot), SpeedGroup(bot)):
+        for sub in (WordsGroup(bot), SpeedGroup(bot), KitsGroup(bot)):
             group.add_command(sub)
 
     @property

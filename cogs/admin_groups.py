@@ -5,6 +5,7 @@ goes through bot.admin, which authorizes and audits)."""
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -137,3 +138,40 @@ class SpeedGroup(app_commands.Group):
         await self.bot.admin.set(actor(interaction), "admin.prompts", nsfw_policy=where)
         shown = NSFW[NsfwPolicy(where)]
         await saved(self.bot, interaction, say("admin.what_nsfw", value=shown))
+
+
+class KitsGroup(app_commands.Group):
+    def __init__(self, bot: MJBot) -> None:
+        super().__init__(name="kits", description="Style kits members pick on /imagine")
+        self.bot = bot
+
+    @app_commands.command(name="add", description="Publish a style kit (or replace one)")
+    @app_commands.describe(
+        name="What members pick, e.g. watercolour",
+        params="Parameters, e.g. --sref 123 --stylize 250 --v 7",
+        suffix="Words added to the prompt",
+        description="Shown when members pick a kit",
+    )
+    async def add(
+        self,
+        interaction: Interaction,
+        name: app_commands.Range[str, 1, 32],
+        params: app_commands.Range[str, 0, 300] = "",
+        suffix: app_commands.Range[str, 0, 200] = "",
+        description: app_commands.Range[str, 0, 100] = "",
+    ) -> None:
+        kit = await self.bot.admin.publish_kit(
+            actor(interaction), name, params, suffix, description, time.time()
+        )
+        await saved(self.bot, interaction, say("kit.saved", name=kit.name))
+
+    @app_commands.command(name="remove", description="Remove a style kit")
+    async def remove(self, interaction: Interaction, name: str) -> None:
+        await self.bot.admin.remove_kit(actor(interaction), name)
+        await saved(self.bot, interaction, say("kit.removed", name=name))
+
+    @app_commands.command(name="list", description="This server's style kits")
+    async def list_kits(self, interaction: Interaction) -> None:
+        found = await self.bot.admin.kits(actor(interaction))
+        lines = [f"**{k.name}** `{k.params}` {k.suffix} — {k.description}".strip() for k in found]
+        await answer(interaction, "\n".join(lines)[:1900] or say("kit.none"))

@@ -46,6 +46,7 @@ class Imagine(commands.Cog):
         image2="Reference image",
         image3="Reference image",
         private="Only you see the job",
+        kit="A style kit of this server (its moderators publish them)",
     )
     @app_commands.choices(
         version=[app_commands.Choice(name=v, value=v) for v in VERSIONS],
@@ -69,6 +70,7 @@ class Imagine(commands.Cog):
         image2: discord.Attachment | None = None,
         image3: discord.Attachment | None = None,
         private: bool | None = None,
+        kit: str | None = None,
     ) -> None:
         req = requester(interaction)
         try:
@@ -91,6 +93,7 @@ class Imagine(commands.Cog):
                 speed=speed,
                 private=private,
                 operator_mode=self.bot.settings.default_mode.value,
+                kit=kit,
             )
             mode, private = given.mode, given.private
             # Every check but the quotas, before deferring: a refusal is private and at once.
@@ -119,6 +122,18 @@ class Imagine(commands.Cog):
         self, interaction: discord.Interaction[MJBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=a, value=a) for a in ASPECTS if a.startswith(current)][:25]
+
+    @imagine.autocomplete("kit")
+    async def _kits(
+        self, interaction: discord.Interaction[MJBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.bot.db.kits.search(interaction.guild_id, current)
+        return [
+            app_commands.Choice(name=f"{k.name} — {k.description or k.params}"[:100], value=k.name)
+            for k in found
+        ]
 
 
 async def setup(bot: MJBot) -> None:

@@ -35,6 +35,7 @@ from bot.db.errors import DatabaseBusy
 from bot.db.guilds import GuildsRepository
 from bot.db.hits import HitsRepository
 from bot.db.jobs import JobsRepository
+from bot.db.kits import KitsRepository
 from bot.db.ledger import LedgerRepository
 from bot.db.migrate import Migration, migrate
 from bot.db.regions import RegionsRepository
@@ -115,6 +116,7 @@ class Database:
         self.channels = ChannelsRepository(self)
         self.hits = HitsRepository(self)
         self.usage = UsageRepository(self)
+        self.kits = KitsRepository(self)
         self._instance: str | None = None
 
     @classmethod

@@ -1,7 +1,7 @@
 """Where a member's job takes what they did not type, in one documented order:
 
-    typed options > prompt parameters > personal settings > channel defaults > guild defaults
-    > the operator's settings
+    typed options (a style kit among them) > prompt parameters > personal settings > channel
+    defaults > guild defaults > the operator's settings
 
 A channel's suffix is appended to every prompt, minus any parameter the prompt already sets
 (the member's own `--stylize` wins over the channel's).
@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.db import Database
+from bot.errors import Refused
 from bot.jobs.events import Requester
 from bot.jobs.prompts import ImagineOptions
 
@@ -21,6 +22,29 @@ _PARAM = re.compile(r"--([a-z]+)", re.IGNORECASE)
 _ASPECT_NAMES = {"ar", "aspect"}
 _VERSION_NAMES = {"v", "version", "niji"}
 _MODE_NAMES = {"fast", "turbo", "relax"}
+
+
+# Spellings of one setting: a prompt's `--s` must win over a kit's `--stylize`, and
+# `--niji 6` over `--v 7`.
+_SAME = (
+    {"ar", "aspect"},
+    {"v", "version", "niji"},
+    {"stylize", "s"},
+    {"chaos", "c"},
+    {"weird", "w"},
+    {"quality", "q"},
+    {"p", "profile"},
+    {"style", "raw"},
+)
+_SPELLINGS: dict[str, frozenset[str]] = {n: frozenset(group) for group in _SAME for n in group}
+
+
+def spellings(names: set[str]) -> set[str]:
+    """The names with their other spellings."""
+    found = set(names)
+    for name in names:
+        found |= _SPELLINGS.get(name, frozenset())
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +80,20 @@ async def resolve(
     speed: str | None,
     private: bool | None,
     operator_mode: str,
+    kit: str | None = None,
 ) -> JobDefaults:
     user = await db.users.get(req.user_id)
     guild = await db.guilds.get(req.guild_id) if req.guild_id is not None else None
     channel = (
         await db.channels.get(req.guild_id, req.channel_id) if req.guild_id is not None else None
     )
+    if kit and req.guild_id is not None:
+        from bot.jobs.kits import apply_kit  # kits builds on this module
+
+        found = await db.kits.get(req.guild_id, kit)
+        if found is None:
+            raise Refused("kit.unknown", name=kit)
+        prompt = apply_kit(prompt, found, options=options)  # a kit is typed: before the channel's
     taken = _names(prompt)
     typed_mode = next((m for m in _MODE_NAMES if m in taken), None)
     mode = (
@@ -79,7 +111,7 @@ async def resolve(
         if options.version is None and not taken & _VERSION_NAMES and channel.version:
             changes["version"] = channel.version
         if channel.suffix:
-            suffix = _without(channel.suffix, taken | _typed(options))
+            suffix = _without(channel.suffix, spellings(taken | _typed(options)))
             prompt = f"{prompt} {suffix}".strip()
     if private is None:
         if user.private:

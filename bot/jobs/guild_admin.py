@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.db import Database
+from bot.db.kits import StyleKit
 from bot.db.records import AuditEntry, BanRecord, ChannelSettings, GuildSettings
 from bot.errors import Refused
 from bot.jobs.admin import Actor, AdminGate
 from bot.jobs.keys import GuildKeys, KeyStatus
+from bot.jobs.kits import make_kit, publish
 from bot.jobs.usage import UsageReport, build_report
 
 MAX_BAN_DAYS = 3650
@@ -135,6 +137,30 @@ class GuildAdmin:
         kept = [w for w in current if w.casefold() not in gone]
         return len((await self.set(actor, "admin.words.remove", banned_words=kept)).banned_words)
 
+    # --- style kits ----------------------------------------------------------------------
+    async def publish_kit(
+        self, actor: Actor, name: str, params: str, suffix: str, description: str, now: float
+    ) -> StyleKit:
+        guild_id = await self.gate.authorize(actor, "admin.kit.add", {"name": name})
+        kit = make_kit(guild_id, name, params, suffix, description, actor.user_id, now)
+        before = await self.db.kits.get(guild_id, kit.name)
+        await publish(self.db, kit)
+        detail = {"name": kit.name, "before": _kit(before), "after": _kit(kit)}
+        await self.db.audit.log(guild_id, actor.user_id, "admin.kit.add", detail, True)
+        return kit
+
+    async def remove_kit(self, actor: Actor, name: str) -> bool:
+        guild_id = await self.gate.authorize(actor, "admin.kit.remove", {"name": name})
+        before = await self.db.kits.get(guild_id, name)
+        removed = await self.db.kits.remove(guild_id, name)
+        detail = {"name": name, "before": _kit(before), "after": None}
+        await self.db.audit.log(guild_id, actor.user_id, "admin.kit.remove", detail, True)
+        return removed
+
+    async def kits(self, actor: Actor) -> list[StyleKit]:
+        guild_id = await self.gate.authorize(actor, "admin.kit.list", {})
+        return await self.db.kits.list(guild_id)
+
     # --- usage ---------------------------------------------------------------------------
     async def usage(self, actor: Actor, days: int, now: float) -> tuple[UsageReport, list[Any]]:
         """The report for the last `days` days, and its rows for the CSV."""
@@ -244,6 +270,10 @@ def _fields(record: object, names: Any) -> dict[str, Any]:
     values = dataclasses.asdict(record)  # type: ignore[call-overload]
     values.pop("api_key_encrypted", None)
     return values if names is None else {n: values[n] for n in names}
+
+
+def _kit(kit: StyleKit | None) -> str | None:
+    return None if kit is None else f"{kit.params} {kit.suffix}".strip()
 
 
 def _ban(ban: BanRecord | None) -> object:

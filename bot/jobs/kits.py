@@ -26,13 +26,12 @@ from bot.db.kits import (
     MAX_PARAMS,
     MAX_SUFFIX,
     NAME_PATTERN,
-    KitsRepository,
     StyleKit,
     normalise_name,
 )
 from bot.errors import Refused
 from bot.jobs import multipliers
-from bot.jobs.defaults import _names, _typed, _without
+from bot.jobs.defaults import _names, _typed, _without, spellings
 from bot.jobs.prompts import (
     ImagineOptions,
     PromptRejected,
@@ -81,27 +80,6 @@ _SPECS: dict[str, _Spec] = {
 }
 # Numbers prompts.py has no range for: at least a number.
 _NUMBERS_ONLY = {"stop", "sw", "sv", "cw", "ow", "exp"}
-# Spellings of one setting: a prompt's `--s` must win over a kit's `--stylize`, and
-# `--niji 6` over `--v 7`.
-_SAME = (
-    {"ar", "aspect"},
-    {"v", "version", "niji"},
-    {"stylize", "s"},
-    {"chaos", "c"},
-    {"weird", "w"},
-    {"quality", "q"},
-    {"p", "profile"},
-    {"style", "raw"},
-)
-_SPELLINGS: dict[str, frozenset[str]] = {n: frozenset(group) for group in _SAME for n in group}
-
-
-def _spellings(names: set[str]) -> set[str]:
-    """The names with their other spellings."""
-    found = set(names)
-    for name in names:
-        found |= _SPELLINGS.get(name, frozenset())
-    return found
 
 
 def make_kit(
@@ -146,14 +124,14 @@ def apply_kit(prompt: str, kit: StyleKit, *, options: ImagineOptions | None = No
     cut = found.start() if found is not None else len(prompt)
     text, own = prompt[:cut].strip(), prompt[cut:].strip()
     taken = _names(prompt) | (_typed(options) if options is not None else set())
-    added = _without(kit.params, _spellings(taken))
+    added = _without(kit.params, spellings(taken))
     return " ".join(part for part in (text, kit.suffix, own, added) if part)
 
 
 async def publish(db: Database, kit: StyleKit, *, limit: int = MAX_KITS) -> bool:
     """Save the kit (replacing the guild's kit of that name); True if it is new. Counting
     and saving in one transaction keeps two moderators adding at once from passing the cap."""
-    kits = KitsRepository(db)
+    kits = db.kits
     async with db.transaction():
         if await kits.get(kit.guild_id, kit.name) is None and (
             await kits.count(kit.guild_id) >= limit
@@ -180,7 +158,7 @@ def _check_params(params: str) -> Iterator[str]:
         spec = _SPECS.get(name)
         if spec is None:
             raise Refused("kit.unknown_param", param=flag)
-        if _SPELLINGS.get(name, {name}) & seen:
+        if spellings({name}) & seen:
             raise Refused("kit.duplicate_param", param=f"--{name}")
         seen.add(name)
         i += 1

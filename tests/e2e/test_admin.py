@@ -317,3 +317,33 @@ async def test_the_overview_panel_changes_settings_and_rechecks_every_submit(
     assert (await bot.db.guilds.get(guild_id(fake_discord))).daily_quota_per_user == 7
     (entry, *_) = await bot.db.audit.page(guild_id(fake_discord), action_prefix="admin.panel")
     assert not entry.allowed
+
+
+async def test_style_kits_are_published_picked_with_autocomplete_and_applied(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    published = await mod.slash(
+        "admin kits add",
+        name="Watercolour",
+        params="--sref 123 --stylize 250",
+        suffix="soft wash",
+        description="Our house style",
+    )
+    assert "“watercolour” is published" in await said(published)
+    bad = await mod.slash("admin kits add", name="loud", params="--stylize 250 very loud")
+    assert "--name value pairs only" in await said(bad)
+    denied = await alice.slash(
+        "admin kits add", name="mine", params="--v 7", bypass_permissions=True
+    )
+    assert "Manage Server" in await said(denied)
+
+    typed = await alice.autocomplete("imagine", "kit", prompt="a pier", kit="wat")
+    assert [c["value"] for c in typed.choices] == ["watercolour"]
+    await (
+        await alice.slash("imagine", prompt="a pier --s 50", kit="watercolour")
+    ).wait_for_message(final, timeout=20)
+    sent = [r.json["prompt"] for r in sim.requests if r.path.endswith("/imagine")][-1]
+    assert sent == "a pier soft wash --s 50 --sref 123"  # the member's --s wins
+    unknown = await alice.slash("imagine", prompt="a pier", kit="nope")
+    assert "no style kit called “nope”" in await said(unknown)
