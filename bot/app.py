@@ -44,7 +44,7 @@ from bot.ui.region_view import RegionButton, RegionPresetSelect
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
-COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs", "cogs.admin")
+COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs", "cogs.admin", "cogs.report")
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
 SWEEP_WINDOW = 86_400.0

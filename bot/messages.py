@@ -238,6 +238,13 @@ SENTENCES: Final[dict[str, str]] = {
     "/imagine.",
     "kit.removed": "Style kit “{name}” was removed.",
     "kit.none": "This server has no style kits yet: /admin kits add publishes one.",
+    "admin.deleted": "The result of job {job_id} was deleted.",
+    "admin.not_deleted": "The bot couldn't delete the result of job {job_id} (it may lack the "
+    "Manage Messages permission there).",
+    "report.sent": "Thanks: the moderators were told about this result.",
+    "report.no_modlog": "This server has no mod-log channel: tell a moderator directly.",
+    "report.not_a_job": "That isn't a result of this bot: only its job messages can be reported.",
+    "modlog.report": "{user} reported job {job_id} by {owner} ({link}).",
     "modlog.setting": "{user} changed a setting: {what}.",
     "modlog.ban": "{user} banned {line}.",
     "modlog.unban": "{user} lifted the ban on {target}.",

@@ -216,6 +216,15 @@ class GuildAdmin:
         )
         return refunded
 
+    async def result_message(self, actor: Actor, job_id: int) -> tuple[int, int]:
+        """Where the job's result is (channel, message), for a moderator to delete it."""
+        job = await self.db.jobs.get(job_id)
+        guild_id = await self.gate.authorize(actor, "admin.delete", {"job": job_id})
+        if job is None or job.guild_id != guild_id or job.message_id is None:
+            raise Refused("job.not_found", job_id=job_id)
+        await self.db.audit.log(guild_id, actor.user_id, "admin.delete", {"job": job_id}, True)
+        return job.channel_id, job.message_id
+
     # --- the guild's own CometAPI key ------------------------------------------------------
     async def set_key(self, actor: Actor, raw: str) -> KeyStatus:
         """Validate against CometAPI, then store encrypted. The audit says "set", with the

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from bot.db import Database
-from bot.db.records import ChannelSettings, GuildSettings, JobStatus
+from bot.db.records import ChannelSettings, GuildSettings, JobStatus, QuotaOutcome
 from bot.errors import Refused
 from bot.jobs.events import Requester
 
@@ -84,6 +84,19 @@ async def check_running(db: Database, req: Requester, limits: Limits, now: float
         ready = recent[1].created_at + limits.cooldown
         if ready > now:
             raise Refused("limit.cooldown", reset=int(ready) + 1)
+
+
+async def over_quota(
+    db: Database, outcome: QuotaOutcome, req: Requester, limits: Limits, now: float
+) -> Refused:
+    """The refusal naming the limit that was hit and when it frees up: budgets at the next
+    month, a daily quota when its oldest counted charge is a day old."""
+    if outcome in (QuotaOutcome.GUILD_LIMIT, QuotaOutcome.CHANNEL_LIMIT):
+        key = "quota.guild" if outcome == QuotaOutcome.GUILD_LIMIT else "quota.channel"
+        return Refused(key, reset=int(next_month_start(now)))
+    oldest = await db.ledger.oldest_charge(req.guild_id, req.user_id, now - DAY)
+    key = "quota.dm" if req.guild_id is None else "quota.user"
+    return Refused(key, limit=limits.user_limit or 0, reset=int((oldest or now) + DAY))
 
 
 def crossed(before: int, after: int, budget: int | None) -> list[int]:

@@ -22,8 +22,9 @@ from bot.db import Database
 from bot.db.records import JobRecord, JobStatus, QuotaOutcome
 from bot.errors import Refused
 from bot.jobs import submits
+from bot.jobs.escalation import is_moderation_refusal
 from bot.jobs.events import ClientProvider, EventKind, EventSink, JobConfig, JobEvent, Requester
-from bot.jobs.limits import DAY, Limits, check_running, month_start, next_month_start
+from bot.jobs.limits import DAY, Limits, check_running, month_start, over_quota
 from bot.jobs.policy import Policy
 from bot.jobs.reconcile import Reconciler, job_state
 from bot.jobs.states import PENDING, job_status_for, may_move, sources_for
@@ -117,7 +118,9 @@ class JobService:
                 channel_limit=limits.channel_limit,
             )
             if outcome != QuotaOutcome.CHARGED:
-                raise await self._over_quota(outcome, req, limits, now)  # rolls the row back
+                if outcome != QuotaOutcome.USER_LIMIT and req.guild_id and self.on_budget:
+                    await self.on_budget(req.guild_id, req.channel_id, 0, now)  # the 100 % alert
+                raise await over_quota(self.db, outcome, req, limits, now)  # rolls back the row
             await check_running(self.db, req, limits, now)  # rolls back too
             await self.db.ledger.confirm(job.id)
         if req.guild_id is not None and self.on_budget is not None:
@@ -131,19 +134,6 @@ class JobService:
         return await self.policy.admit(
             req, mode=mode, typed_prompt=text if typed else None, prompt=None if typed else text
         )
-
-    async def _over_quota(
-        self, outcome: QuotaOutcome, req: Requester, limits: Limits, now: float
-    ) -> Refused:
-        """The refusal naming the limit that was hit and when its first credit frees up."""
-        if outcome in (QuotaOutcome.GUILD_LIMIT, QuotaOutcome.CHANNEL_LIMIT):
-            if req.guild_id is not None and self.on_budget is not None:
-                await self.on_budget(req.guild_id, req.channel_id, 0, now)  # the 100 % alert
-            key = "quota.guild" if outcome == QuotaOutcome.GUILD_LIMIT else "quota.channel"
-            return Refused(key, reset=int(next_month_start(now)))
-        oldest = await self.db.ledger.oldest_charge(req.guild_id, req.user_id, now - DAY)
-        key = "quota.dm" if req.guild_id is None else "quota.user"
-        return Refused(key, limit=limits.user_limit or 0, reset=int((oldest or now) + DAY))
 
     async def launch(self, job: JobRecord, submit: Submit) -> JobRecord:
         """Submit a reserved job once. Raises Refused (refunded) when upstream says no."""
@@ -292,6 +282,10 @@ class JobService:
             return  # another update won the race; it has emitted
         if new == JobStatus.FAILED:
             await self._emit(EventKind.FAILED, await self._get(job.id))
+            if job.guild_id is not None and is_moderation_refusal(None, task.fail_reason):
+                await self.policy.hit(
+                    job.guild_id, job.user_id, "upstream_moderation", task.fail_reason or ""
+                )
         elif new == JobStatus.SUCCEEDED:
             await self._emit(EventKind.FINISHED, moved)
         elif new == JobStatus.MODAL:

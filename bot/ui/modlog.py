@@ -31,8 +31,9 @@ COLOURS = {
     "key": discord.Colour.dark_teal(),
     "setting": discord.Colour.blurple(),
     "upstream": discord.Colour.orange(),
+    "report": discord.Colour.orange(),
 }
-TEMPLATE = r"modlog:(?P<action>ban|unban|refund):(?P<target>[0-9]{1,20})"
+TEMPLATE = r"modlog:(?P<action>ban|unban|refund|delete):(?P<target>[0-9]{1,20})"
 
 
 class ModLog:
@@ -48,6 +49,7 @@ class ModLog:
         *,
         target: int | None = None,
         job_id: int | None = None,
+        result: bool = False,
     ) -> bool:
         """Post one event; False when the server has no mod-log (or the bot can't post)."""
         if guild_id is None:
@@ -63,6 +65,8 @@ class ModLog:
             view.add_item(ModLogButton("ban", target))
             view.add_item(ModLogButton("unban", target))
         if job_id is not None:
+            if result:
+                view.add_item(ModLogButton("delete", job_id))
             view.add_item(ModLogButton("refund", job_id))
         try:
             await channel.send(
@@ -120,9 +124,15 @@ class ModLog:
         return say("modlog.timed_out", minutes=minutes)
 
 
-LABELS = {"ban": "Ban 24 h", "unban": "Unban", "refund": "Refund the job"}
+LABELS = {
+    "ban": "Ban 24 h",
+    "unban": "Unban",
+    "refund": "Refund the job",
+    "delete": "Delete the result",
+}
 STYLES = {
     "ban": discord.ButtonStyle.danger,
+    "delete": discord.ButtonStyle.danger,
     "unban": discord.ButtonStyle.secondary,
     "refund": discord.ButtonStyle.secondary,
 }
@@ -163,6 +173,9 @@ class ModLogButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
                 text = say(
                     "admin.unbanned" if lifted else "admin.not_banned", user=f"<@{self.target}>"
                 )
+            elif self.action == "delete":
+                channel_id, message_id = await bot.admin.result_message(who, self.target)
+                text = await _delete(bot, channel_id, message_id, self.target)
             else:
                 refunded = await bot.admin.refund(who, self.target)
                 text = say(
@@ -171,3 +184,16 @@ class ModLogButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         except Refused as exc:
             text = say(exc.key, **exc.fields)
         await answer(interaction, text)
+
+
+async def _delete(bot: MJBot, channel_id: int, message_id: int, job_id: int) -> str:
+    channel = bot.get_channel(channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        return say("admin.not_deleted", job_id=job_id)
+    try:
+        await channel.get_partial_message(message_id).delete()
+    except discord.NotFound:
+        return say("admin.deleted", job_id=job_id)  # gone already: the same outcome
+    except discord.HTTPException:
+        return say("admin.not_deleted", job_id=job_id)
+    return say("admin.deleted", job_id=job_id)

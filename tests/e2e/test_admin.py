@@ -347,3 +347,30 @@ async def test_style_kits_are_published_picked_with_autocomplete_and_applied(
     assert sent == "a pier soft wash --s 50 --sref 123"  # the member's --s wins
     unknown = await alice.slash("imagine", prompt="a pier", kit="nope")
     assert "no style kit called “nope”" in await said(unknown)
+
+
+async def test_a_member_reports_a_result_and_a_moderator_deletes_it_from_the_mod_log(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice, bob = (fake_discord.user(n) for n in ("moderator", "alice", "bob"))
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    done = await run_job(alice, "a questionable owl")
+    reported = await bob.context_menu("Report to moderators", done)
+    assert "moderators were told" in await said(reported)
+    post = await fake_discord.wait_for_message(lambda m: "reported job" in m.text)
+    assert {b["label"] for b in post.buttons} >= {"Delete the result", "Refund the job", "Ban 24 h"}
+    assert "Manage Server" in await said(await bob.click(post, "Delete the result"))
+    assert not done.deleted
+    assert "was deleted" in await said(await mod.click(post, "Delete the result"))
+    await fake_discord.wait_until(lambda: done.deleted, what="the result deleted")
+
+
+async def test_a_prompt_midjourney_refuses_counts_as_a_hit(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash("admin modlog", options={"channel": "imagine"})
+    await imagine(alice, "a nsfwword lighthouse")
+    post = await fake_discord.wait_for_message(lambda m: "Midjourney refused" in m.text)
+    assert alice.mention in post.text and "1 blocked" in post.text
+    assert {b["label"] for b in post.buttons} == {"Ban 24 h", "Unban"}
