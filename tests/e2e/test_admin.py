@@ -3,12 +3,17 @@ role overrides, budgets and their alerts, bans, the mod-log's one-click actions.
 
 from __future__ import annotations
 
+import io
+import time
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.app import MJBot
 from bot.db.records import ChargeState
+from bot.imaging.chart import bar_geometry, mode_colour
+from bot.jobs.usage import build_report
 from bot.playground.standin.server import FakeDiscord
 from bot.sim import Simulator
 from tests.e2e.conftest import final
@@ -231,8 +236,6 @@ async def test_banned_words_import_export_and_escalation_to_a_timeout(
 async def test_usage_is_a_chart_and_a_csv_that_match_the_ledger(
     bot: MJBot, fake_discord: FakeDiscord
 ) -> None:
-    from PIL import Image
-
     from bot.jobs.usage import from_csv
 
     mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
@@ -245,13 +248,24 @@ async def test_usage_is_a_chart_and_a_csv_that_match_the_ledger(
     shown = await result.wait_for_followup(lambda m: len(m.attachments) == 2, timeout=20)
     assert "3 jobs, 5 credits spent" in shown.text
     chart, csv = shown.attachments
-    import io
-
     assert Image.open(io.BytesIO(chart.data)).format == "PNG"
     rows = from_csv(csv.data)
     jobs = {j.id: j for j in await bot.db.jobs.list_for_user(guild_id(fake_discord), alice.id)}
     assert sorted(r.job_id for r in rows) == sorted(jobs)
     assert {r.job_id: r.charged for r in rows} == {i: j.cost for i, j in jobs.items()}
+
+    # The bars drawn are the ledger's: 2 fast credits and 3 turbo credits today.
+    report = await build_report(
+        bot.db.usage, guild_id(fake_discord), days=7, now=time.time(), budget=None
+    )
+    image = Image.open(io.BytesIO(chart.data)).convert("RGB")
+    drawn = {s.mode: s for s in bar_geometry(report, image.size) if s.value}
+    assert {m: s.value for m, s in drawn.items()} == {"fast": 2, "turbo": 3}
+    for mode, segment in drawn.items():
+        centre = ((segment.left + segment.right) // 2, (segment.top + segment.bottom) // 2)
+        assert image.getpixel(centre) == mode_colour(mode)
+    fast, turbo = drawn["fast"], drawn["turbo"]
+    assert abs((fast.bottom - fast.top) * 3 - (turbo.bottom - turbo.top) * 2) <= 3
 
 
 async def test_info_shows_what_is_left_and_turbo_can_be_kept_for_a_role(
@@ -374,3 +388,30 @@ async def test_a_prompt_midjourney_refuses_counts_as_a_hit(
     post = await fake_discord.wait_for_message(lambda m: "Midjourney refused" in m.text)
     assert alice.mention in post.text and "1 blocked" in post.text
     assert {b["label"] for b in post.buttons} == {"Ban 24 h", "Unban"}
+
+
+async def test_an_allow_list_keeps_the_bot_to_listed_channels(
+    bot: MJBot, fake_discord: FakeDiscord
+) -> None:
+    mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
+    await mod.slash("admin channels allow", options={"channel": "imagine"})
+    assert "channel" in await said(await imagine(alice, "a moth"))  # #general: not listed
+    await run_job(alice, "a moth", channel="imagine")
+    await mod.slash("admin channels everywhere")
+    await run_job(alice, "a moth again")
+
+
+async def test_click_policy_and_the_audit_pages(bot: MJBot, fake_discord: FakeDiscord) -> None:
+    mod, alice, bob = (fake_discord.user(n) for n in ("moderator", "alice", "bob"))
+    grid = await run_job(alice, "a shared lantern")
+    assert "Only the person" in await said(await bob.click(grid, "U2"))
+    await mod.slash("admin members clicks", policy="anyone")
+    await bob.click(grid, "U2")
+    await fake_discord.wait_for_message(lambda m: m.id != grid.id and final(m), timeout=20)
+    for n in range(11):  # eleven more entries: the audit shows ten, then Older
+        await mod.slash("admin limits cooldown", seconds=n)
+    shown = await mod.slash("admin audit", options={"kind": "admin."})
+    page = await shown.wait_for_message(lambda m: bool(m.buttons))
+    assert page.text.count("`admin.limits`") == 10
+    await mod.click(page, "Older")
+    await fake_discord.wait_until(lambda: "`admin.clicks`" in page.text, what="the older page")

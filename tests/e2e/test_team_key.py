@@ -30,6 +30,7 @@ async def test_a_team_key_is_checked_encrypted_used_and_disabled_by_a_wrong_mast
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     owner, alice = fake_discord.user("owner"), fake_discord.user("alice")
+    fake_discord.add_guild("Another server", channels=("lobby",))  # no key of its own
     async with run_client(make_bot(cometapi_key=OPERATOR, master_key=MASTER)) as bot:
         assert "No key of its own" in await said(await owner.slash("admin key status"))
         opened = await owner.slash("admin key set")
@@ -49,6 +50,13 @@ async def test_a_team_key_is_checked_encrypted_used_and_disabled_by_a_wrong_mast
         calls = [r for r in sim.requests[before:] if not r.path.startswith("/mj/image/")]
         used = {r.headers.get("Authorization") for r in calls}  # result images need no key
         assert used == {f"Bearer {KEY}"}  # the server's key, not the bot's
+        # Another server's jobs stay on the bot's own key.
+        before = len(sim.requests)
+        elsewhere = await alice.slash("imagine", prompt="a lighthouse elsewhere", channel="lobby")
+        assert "key was refused" in await said(elsewhere)  # the simulator knows only the team's
+        calls = [r for r in sim.requests[before:] if not r.path.startswith("/mj/image/")]
+        assert {r.headers.get("Authorization") for r in calls} == {f"Bearer {OPERATOR}"}
+
         raw = b"".join(p.read_bytes() for p in bot.settings.database_path.parent.glob("bot.db*"))
         assert KEY.encode() not in raw
         trail = [e.detail for e in await bot.db.audit.page(fake_discord.guild.id)]  # type: ignore[union-attr]
