@@ -237,6 +237,7 @@ class MJBot(commands.Bot):
             relax_enabled=self.settings.relax_enabled,
             dm_daily_jobs=self.settings.dm_daily_jobs,
             require_guild_keys=self.settings.require_guild_keys,
+            action_costs=dict(self.settings.action_costs),
             costs={
                 "fast": self.settings.cost_fast,
                 "turbo": self.settings.cost_turbo,

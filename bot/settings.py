@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     cost_fast: int = Field(default=1, ge=0, le=1000)
     cost_turbo: int = Field(default=3, ge=0, le=1000)
     cost_relax: int = Field(default=1, ge=0, le=1000)
+    # Credits for particular buttons whatever the mode, as JSON: {"animate_high": 6}.
+    action_costs: dict[str, Annotated[int, Field(ge=0, le=1000)]] = {}
     # Only servers that set their own CometAPI key (/admin key set) may use the bot.
     require_guild_keys: bool = False
     # Jobs a user may start per day in direct messages with the bot (0: none).

@@ -62,8 +62,15 @@ class JobConfig:
     relax_enabled: bool = False
     dm_daily_jobs: int = 0
     costs: dict[str, int] = field(default_factory=lambda: {"fast": 1, "turbo": 3, "relax": 1})
+    # Credits for particular buttons (an action kind such as "animate_high"), whatever the
+    # mode; the others cost what their mode costs.
+    action_costs: dict[str, int] = field(default_factory=dict)
     # Only servers with their own CometAPI key may use the bot (the operator's choice).
     require_guild_keys: bool = False
+
+    def cost_of(self, mode: str, action: str = "") -> int:
+        """Credits for a job in `mode` (a button's own cost, when it has one)."""
+        return self.action_costs.get(action, self.costs[mode])
 
 
 class ClientProvider(Protocol):

@@ -86,7 +86,7 @@ class JobService:
         checked, limits = await self._admit(req, mode=mode, prompt=prompt, typed=typed)
         scope = await self.clients.scope_for(req.guild_id)  # refuses an unreadable guild key
         now = self.clock()
-        cost = self.config.costs[mode]
+        cost = self.config.cost_of(mode, action)
         async with self.db.transaction():
             job = await self.db.jobs.create(
                 guild_id=req.guild_id,

@@ -415,3 +415,15 @@ async def test_click_policy_and_the_audit_pages(bot: MJBot, fake_discord: FakeDi
     assert page.text.count("`admin.limits`") == 10
     await mod.click(page, "Older")
     await fake_discord.wait_until(lambda: "`admin.clicks`" in page.text, what="the older page")
+
+
+async def test_the_operator_sets_what_a_mode_and_a_button_cost(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord
+) -> None:
+    alice = fake_discord.user("alice")
+    async with run_client(make_bot(cost_fast=2, action_costs={"upsample": 5})) as bot:
+        grid = await run_job(alice, "a costly comet")
+        await alice.click(grid, "U1")
+        await fake_discord.wait_for_message(lambda m: m.id != grid.id and final(m), timeout=20)
+        jobs = await bot.db.jobs.list_for_user(guild_id(fake_discord), alice.id)
+        assert sorted((j.action, j.cost) for j in jobs) == [("", 2), ("upsample", 5)]
