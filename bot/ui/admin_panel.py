@@ -4,6 +4,7 @@ for the clicker's right at run time and audited, exactly as the slash commands a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -34,32 +35,23 @@ class OverviewPanel(discord.ui.View):
         super().__init__(timeout=PANEL_TIMEOUT)
         self.bot = bot
         tag = f"{EPHEMERAL_PREFIX}panel:{id(self):x}"
-        clicks = discord.ui.Select[Any](
-            custom_id=f"{tag}:clicks",
-            placeholder="Who may press a job's buttons",
-            options=[
-                discord.SelectOption(
-                    label=label, value=policy.value, default=policy == settings.click_policy
-                )
-                for policy, label in CLICK_POLICIES.items()
-            ],
-            row=0,
+        choices: tuple[tuple[str, str, Mapping[str, str]], ...] = (
+            ("click_policy", "Who may press a job's buttons", CLICK_POLICIES),
+            ("nsfw_policy", "Adult terms in prompts", NSFW_LABELS),
         )
-        clicks.callback = self._on_select("click_policy", clicks)  # type: ignore[method-assign]
-        nsfw = discord.ui.Select[Any](
-            custom_id=f"{tag}:nsfw",
-            placeholder="Adult terms in prompts",
-            options=[
-                discord.SelectOption(
-                    label=label, value=policy.value, default=policy == settings.nsfw_policy
-                )
-                for policy, label in NSFW_LABELS.items()
-            ],
-            row=1,
-        )
-        nsfw.callback = self._on_select("nsfw_policy", nsfw)  # type: ignore[method-assign]
-        self.add_item(clicks)
-        self.add_item(nsfw)
+        for row, (name, placeholder, labels) in enumerate(choices):
+            current = getattr(settings, name)
+            select = discord.ui.Select[Any](
+                custom_id=f"{tag}:{name}",
+                placeholder=placeholder,
+                options=[
+                    discord.SelectOption(label=label, value=value, default=value == current)
+                    for value, label in labels.items()
+                ],
+                row=row,
+            )
+            select.callback = self._on_select(name, select)  # type: ignore[method-assign]
+            self.add_item(select)
         for name, label in TOGGLES.items():
             on = bool(getattr(settings, name))
             button = discord.ui.Button[Any](
