@@ -35,7 +35,7 @@ class OverviewPanel(discord.ui.View):
         super().__init__(timeout=PANEL_TIMEOUT)
         self.bot = bot
         tag = f"{EPHEMERAL_PREFIX}panel:{id(self):x}"
-        choices: tuple[tuple[str, str, Mapping[str, str]], ...] = (
+        choices: tuple[tuple[str, str, Mapping[Any, str]], ...] = (
             ("click_policy", "Who may press a job's buttons", CLICK_POLICIES),
             ("nsfw_policy", "Adult terms in prompts", NSFW_LABELS),
         )
