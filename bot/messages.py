@@ -85,6 +85,9 @@ SENTENCES: Final[dict[str, str]] = {
     # Buttons and modals
     "button.expired": "This button has expired. Run the command again.",
     "button.claimed": "That was already requested.",
+    "button.on_its_way": "That's already on its way: its message appears in a moment.",
+    "button.double_click": "You just pressed that: here it is → {link}",
+    "button.upscaled": "That image was upscaled already: {link}",
     "button.denied": "Only the person who started this job (or a moderator) can use its buttons.",
     "button.refused": "CometAPI does not offer “{label}” for this image. Nothing was charged.",
     "button.working": "On it: a new job was started.",

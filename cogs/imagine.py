@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.errors import Refused
 from bot.jobs.defaults import resolve
-from bot.jobs.prompts import ImagineOptions, build_prompt
+from bot.jobs.prompts import VERSION_CHOICES, ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
 from bot.ui.clicks import refuse, requester, tell
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ASPECTS = ["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21", "5:4", "4:5"]
-VERSIONS = ["7", "6.1", "6", "5.2", "niji 6", "niji 5"]
 
 
 class Imagine(commands.Cog):
@@ -49,7 +48,7 @@ class Imagine(commands.Cog):
         kit="A style kit of this server (its moderators publish them)",
     )
     @app_commands.choices(
-        version=[app_commands.Choice(name=v, value=v) for v in VERSIONS],
+        version=[app_commands.Choice(name=v, value=v) for v in VERSION_CHOICES],
         speed=[app_commands.Choice(name=m, value=m) for m in ("fast", "turbo", "relax")],
     )
     async def imagine(

@@ -1,7 +1,10 @@
-"""Button claims: the first press of a job's button wins, whoever and however often others press.
+"""Button claims: the row of (job_id, button_index) is the lock of a button's current press.
 
-The primary key (job_id, button_index) decides, not a read-then-write, so two interactions
-30 ms apart, in this process or another, produce one claim and so one paid upstream action.
+`claim` is first-press-wins (the primary key decides, not a read-then-write, so two
+interactions 30 ms apart produce one claim and so one paid upstream action). `press` also lets
+a button be pressed again, as Midjourney's V1–V4, 🔄, Vary, Zoom and Pan can: the row is taken
+over in one write transaction unless a press is still being submitted (no child yet) or it is
+the same member's double click within the window — those make no second job.
 """
 
 from __future__ import annotations
@@ -51,6 +54,51 @@ class ClaimsRepository:
             raise NotFound(f"job {job_id} does not exist") from exc
         log.debug("claim job %d button %d by %d: %s", job_id, button_index, user_id, won)
         return won
+
+    async def press(
+        self, job_id: int, button_index: int, user_id: int, *, again: bool, window: float
+    ) -> tuple[bool, ClaimRecord | None]:
+        """(won, the earlier claim). `again`: the button may be pressed again once its last
+        press has its job and the same member's `window` (a double click) has passed."""
+        now = self._db.now()
+        try:
+            async with self._db._write() as conn:
+                rows = list(
+                    await conn.execute_fetchall(
+                        f"{_SELECT} WHERE job_id = ? AND button_index = ?", [job_id, button_index]
+                    )
+                )
+                earlier = _decode(rows[0]) if rows else None
+                if earlier is None:
+                    await conn.execute(
+                        "INSERT INTO claims (job_id, button_index, user_id, claimed_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        [job_id, button_index, user_id, now],
+                    )
+                    return True, None
+                double = earlier.user_id == user_id and now - earlier.claimed_at < window
+                if not again or earlier.child_job_id is None or double:
+                    return False, earlier
+                await conn.execute(
+                    "UPDATE claims SET user_id = ?, child_job_id = NULL, claimed_at = ? "
+                    "WHERE job_id = ? AND button_index = ?",
+                    [user_id, now, job_id, button_index],
+                )
+                return True, earlier
+        except sqlite3.IntegrityError as exc:  # the foreign key
+            raise NotFound(f"job {job_id} does not exist") from exc
+
+    async def restore(self, job_id: int, button_index: int, earlier: ClaimRecord | None) -> None:
+        """Undo a press that was refused: the earlier claim again, or none."""
+        if earlier is None:
+            await self.release(job_id, button_index)
+            return
+        async with self._db._write() as conn:
+            await conn.execute(
+                "UPDATE claims SET user_id = ?, child_job_id = ?, claimed_at = ? "
+                "WHERE job_id = ? AND button_index = ?",
+                [earlier.user_id, earlier.child_job_id, earlier.claimed_at, job_id, button_index],
+            )
 
     async def release(self, job_id: int, button_index: int) -> bool:
         """Free a claim whose action was refused or failed, so the button works again."""

@@ -1,7 +1,10 @@
-"""Button presses: strict checks, one claim per button, then `/mj/submit/action`.
+"""Button presses: strict checks, the button's claim, then `/mj/submit/action`.
 
-The claim row is the lock: a double click or a second user loses the INSERT and gets
-"already requested"; a press the upstream refuses releases the claim so it can be retried.
+As in Midjourney, V1–V4, 🔄, Vary, Zoom, Pan and Animate may be pressed again, each press a
+new paid job; U1–U4 make one upscale per image, and pressing one again points to it. The
+claim row is the lock: a double click (the same member within DOUBLE_CLICK seconds, or while
+the first press is still being submitted) makes one job, and the second press is told where
+it went. A press the upstream refuses puts the claim back as it was, so it can be retried.
 """
 
 from __future__ import annotations
@@ -10,11 +13,21 @@ from dataclasses import dataclass
 
 from bot.cometapi.buttons import ButtonInfo, ButtonKind, classify
 from bot.cometapi.models import Button
-from bot.db.records import JobRecord, JobStatus
+from bot.db.records import ClaimRecord, JobRecord, JobStatus
 from bot.errors import Refused
 from bot.jobs import submits
 from bot.jobs.events import Requester
 from bot.jobs.service import JobService
+
+DOUBLE_CLICK = 5.0  # seconds: the same member's second press of a button is the same press
+ONCE = frozenset({ButtonKind.UPSAMPLE, ButtonKind.VIDEO_UPSCALE})  # one result per image
+
+
+def job_link(job: JobRecord) -> str | None:
+    """Where a job's message is, as a Discord link (None while it has none)."""
+    if job.message_id is None:
+        return None
+    return f"https://discord.com/channels/{job.guild_id or '@me'}/{job.channel_id}/{job.message_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +40,10 @@ class PressInput:
 
 
 class ActionService:
-    def __init__(self, jobs: JobService) -> None:
+    def __init__(self, jobs: JobService, double_click: float = DOUBLE_CLICK) -> None:
         self.jobs = jobs
         self.db = jobs.db
+        self.double_click = double_click
 
     async def button(self, job_id: int, index: int) -> tuple[JobRecord, Button, ButtonInfo]:
         """The job and button behind a click, or Refused("button.expired")."""
@@ -60,8 +74,11 @@ class ActionService:
         await self.check_policy(parent, req)
         if info.kind == ButtonKind.INPAINT and not extra.mask_data_url:
             raise Refused("region.session_gone")  # only the region editor sends a mask
-        if not await self.db.claims.claim(job_id, index, req.user_id):
-            raise Refused("button.claimed")
+        won, earlier = await self.db.claims.press(
+            job_id, index, req.user_id, again=info.kind not in ONCE, window=self.double_click
+        )
+        if not won:
+            raise await self._pressed_before(info, earlier)
         remix = extra.remix and info.remixable
         typed = extra.prompt is not None
         prompt = extra.prompt if typed else (parent.final_prompt or parent.prompt)
@@ -82,7 +99,7 @@ class ActionService:
                 meta=meta,
             )
         except BaseException:  # refused, or the database failed: the button must work again
-            await self.db.claims.release(job_id, index)
+            await self.db.claims.restore(job_id, index, earlier)
             raise
         assert parent.task_id is not None
         submit = submits.action(
@@ -91,9 +108,22 @@ class ActionService:
         try:
             child = await self.jobs.launch(child, submit)
         except Refused as exc:
-            await self.db.claims.release(job_id, index)
+            await self.db.claims.restore(job_id, index, earlier)
             if exc.key == "button.refused":
                 raise Refused("button.refused", label=info.accessible_label) from exc
             raise
         await self.db.claims.set_child(job_id, index, child.id)
         return child
+
+    async def _pressed_before(self, info: ButtonInfo, earlier: ClaimRecord | None) -> Refused:
+        """Where the earlier press went (its job's message), or that it is on its way."""
+        child = (
+            await self.db.jobs.get(earlier.child_job_id)
+            if earlier and earlier.child_job_id
+            else None
+        )
+        link = job_link(child) if child else None
+        if link is None:
+            return Refused("button.on_its_way")
+        key = "button.upscaled" if info.kind in ONCE else "button.double_click"
+        return Refused(key, link=link)

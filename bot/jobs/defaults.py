@@ -33,7 +33,7 @@ _SAME = (
     {"chaos", "c"},
     {"weird", "w"},
     {"quality", "q"},
-    {"p", "profile"},
+    {"p", "profile", "personalize"},
     {"style", "raw"},
 )
 _SPELLINGS: dict[str, frozenset[str]] = {n: frozenset(group) for group in _SAME for n in group}

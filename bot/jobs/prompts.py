@@ -15,6 +15,8 @@ from importlib import resources
 
 from bot.errors import Refused
 from bot.jobs import multipliers
+from bot.jobs.params import NIJI, NIJI_WHY, valid_aspect, version_of, why_refused
+from bot.jobs.params import VERSION_CHOICES as VERSION_CHOICES  # what /imagine offers
 
 MAX_PROMPT = 1500
 
@@ -45,23 +47,9 @@ NSFW_TERMS = (
 )
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
-_ASPECT = re.compile(r"^(\d{1,4}):(\d{1,4})$")
-_PARAM = re.compile(r"(?:^|\s)--([a-z]+)(?:\s+([^\s-][^\s]*))?", re.IGNORECASE)
-_VERSIONS = {"5", "5.1", "5.2", "6", "6.1", "7", "8"}
-_NIJI = {"5", "6"}
-_RANGES = {
-    "stylize": (0, 1000),
-    "s": (0, 1000),
-    "chaos": (0, 100),
-    "c": (0, 100),
-    "weird": (0, 3000),
-    "w": (0, 3000),
-    "seed": (0, 4294967295),
-    "iw": (0, 3),
-    "zoom": (1, 2),
-    "quality": (0, 4),
-    "q": (0, 4),
-}
+# `--name` starting a word, and its value: the next word unless it is a parameter itself.
+# Names run to the next space, so "--v7" is refused as a whole rather than read as "--v".
+_PARAM = re.compile(r"(?<!\S)--([a-z]\S*)(?:\s+(?!--)(\S+))?", re.IGNORECASE)
 
 
 class PromptRejected(Refused):
@@ -71,7 +59,7 @@ class PromptRejected(Refused):
 @dataclass(frozen=True, slots=True)
 class ImagineOptions:
     aspect: str | None = None
-    version: str | None = None  # "7", "6.1", "niji 6"
+    version: str | None = None  # one of VERSION_CHOICES: "8.1", "7", "niji 7" …
     stylize: int | None = None
     chaos: int | None = None
     weird: int | None = None
@@ -113,38 +101,34 @@ def neutralise_mentions(text: str) -> str:
     return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
 
 
-def _check_number(name: str, value: str) -> None:
-    low, high = _RANGES[name]
-    try:
-        number = float(value)
-    except ValueError:
-        raise PromptRejected("prompt.bad_param", param=f"--{name}", why="not a number") from None
-    if not low <= number <= high or (name == "zoom" and number == 1):
-        why = f"it must be between {low:g} and {high:g}"
+def _check(name: str, value: str | None) -> None:
+    why = why_refused(name, value)
+    if why is not None:
         raise PromptRejected("prompt.bad_param", param=f"--{name}", why=why)
 
 
 def check_params(prompt: str) -> None:
-    """Check raw `--params` typed in the prompt."""
+    """Check raw `--params` typed in the prompt: each must be a Midjourney parameter with a
+    sensible first value (--repeat is left to check_multipliers, which counts it)."""
     for match in _PARAM.finditer(prompt):
         name, value = match.group(1).lower(), match.group(2)
-        if name in ("repeat", "r"):
-            continue  # counted with the permutations (multipliers.count)
-        if name in ("ar", "aspect") and (value is None or not _valid_aspect(value)):
-            raise PromptRejected("prompt.bad_param", param="--ar", why="use the form 16:9")
-        if name in _RANGES and value is not None:
-            _check_number(name, value)
-        if name == "v" and value is not None and value not in _VERSIONS:
-            why = "versions are " + ", ".join(sorted(_VERSIONS))
-            raise PromptRejected("prompt.bad_param", param="--v", why=why)
+        if name not in ("repeat", "r"):
+            _check(name, value)
 
 
-def _valid_aspect(value: str) -> bool:
-    match = _ASPECT.match(value)
-    if not match:
-        return False
-    w, h = int(match.group(1)), int(match.group(2))
-    return w > 0 and h > 0 and max(w, h) / min(w, h) <= 8
+def version_param(version: str) -> str:
+    """The parameter for a version option: "niji 7" → "--niji 7", "8.1" → "--v 8.1"."""
+    v = version.strip().lower()
+    if v.startswith("niji"):
+        number = v.removeprefix("niji").strip() or "6"  # a bare "niji" saved before Niji 7
+        if number not in NIJI:
+            raise PromptRejected("prompt.bad_param", param="version", why=NIJI_WHY)
+        return f"--niji {number}"
+    found = version_of(v.removeprefix("v").strip())
+    if found is None:
+        why = "choose " + ", ".join(VERSION_CHOICES)
+        raise PromptRejected("prompt.bad_param", param="version", why=why)
+    return f"--v {found}"
 
 
 def build_prompt(text: str, options: ImagineOptions) -> str:
@@ -152,20 +136,11 @@ def build_prompt(text: str, options: ImagineOptions) -> str:
     parts = [" ".join(text.split())]
     o = options
     if o.aspect is not None:
-        if not _valid_aspect(o.aspect):
+        if not valid_aspect(o.aspect):
             raise PromptRejected("prompt.bad_param", param="aspect", why="use the form 16:9")
         parts.append(f"--ar {o.aspect}")
     if o.version:
-        v = o.version.strip().lower()
-        if v.startswith("niji"):
-            number = v.removeprefix("niji").strip() or "6"
-            if number not in _NIJI:
-                raise PromptRejected("prompt.bad_param", param="version", why="niji 5 or niji 6")
-            parts.append(f"--niji {number}")
-        elif v in _VERSIONS:
-            parts.append(f"--v {v}")
-        else:
-            raise PromptRejected("prompt.bad_param", param="version", why="unknown version")
+        parts.append(version_param(o.version))
     for name, value in (
         ("stylize", o.stylize),
         ("chaos", o.chaos),
@@ -173,7 +148,7 @@ def build_prompt(text: str, options: ImagineOptions) -> str:
         ("seed", o.seed),
     ):
         if value is not None:
-            _check_number(name, str(value))
+            _check(name, str(value))
             parts.append(f"--{name} {value}")
     if o.no:
         parts.append(f"--no {' '.join(o.no.split())}")

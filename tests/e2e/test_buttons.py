@@ -75,7 +75,7 @@ async def test_double_click_makes_one_job_and_others_are_refused(
     clicks = await asyncio.gather(alice.click(grid, "U2"), alice.click(grid, "U2"))
     said = [await c.wait_for_message(lambda m: bool(m.text)) for c in clicks]
     texts = " | ".join(sorted(m.text for m in said))
-    assert "already requested" in texts
+    assert "already on its way" in texts
     assert "new job" in texts
     await fake_discord.wait_for_message(lambda m: replies_to(m, grid) and final(m))
     assert len(upstream(sim, "/submit/action")) == 1
@@ -170,3 +170,36 @@ async def test_show_reposts_with_working_buttons_and_info_lists_jobs(
     assert "Used today" in info.message.text
     missing = await alice.slash("show", job_id=424242)
     assert "can't find" in missing.message.text
+
+
+async def test_reroll_three_times_makes_three_jobs_and_a_second_u2_links_to_the_first(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    bot.actions.double_click = 0.0  # each press a deliberate one (no waiting in a test)
+    alice = fake_discord.user("alice")
+    grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
+    for n in range(1, 4):
+        await alice.click(grid, "🔄")
+        await fake_discord.wait_until(
+            lambda n=n: (
+                len(
+                    [
+                        m
+                        for m in fake_discord.messages("general")
+                        if replies_to(m, grid) and final(m)
+                    ]
+                )
+                == n
+            ),
+            what=f"reroll {n}",
+        )
+    assert len(upstream(sim, "/submit/action")) == 3
+
+    await alice.click(grid, "U2")
+    up = await fake_discord.wait_for_message(
+        lambda m: replies_to(m, grid) and "U2" in m.text and final(m)
+    )
+    again = await alice.click(grid, "U2")
+    text = (await again.wait_for_message(lambda m: bool(m.text))).text
+    assert "upscaled already" in text and str(up.id) in text
+    assert len(upstream(sim, "/submit/action")) == 4
