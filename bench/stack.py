@@ -30,6 +30,7 @@ from bot.playground.client import patch_discord, run_client
 from bot.playground.standin import FakeDiscord, FakeMessage
 from bot.settings import Settings, load_settings
 from bot.sim import SimConfig, Simulator
+from bot.ui.render import job_id_in_footer
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-bench"
@@ -120,12 +121,11 @@ class BotRunner:
 
 
 def job_id_of(message: FakeMessage) -> int | None:
-    """The job a bot message is about: its embed footer reads "Job <id> · <kind>"."""
+    """The job a bot message is about: its embed footer ends "· job <id>"."""
     for embed in message.embeds:
-        text = str((embed.get("footer") or {}).get("text", ""))
-        head, dot, _ = text.partition(" · ")
-        if dot and head.startswith("Job ") and head[4:].isdigit():
-            return int(head[4:])
+        found = job_id_in_footer(str((embed.get("footer") or {}).get("text", "")))
+        if found is not None:
+            return found
     return None
 
 

@@ -11,20 +11,18 @@ from discord.ext import commands
 
 from bot.messages import say
 from bot.ui.clicks import tell
+from bot.ui.render import job_id_in_footer
 
 if TYPE_CHECKING:
     from bot.app import MJBot
 
 
 def job_id_of(message: discord.Message, bot_id: int | None) -> int | None:
-    """The job a message of the bot shows, from its footer ("Job 12 · …")."""
+    """The job a message of the bot shows, from its footer ("… · job 12")."""
     if message.author.id != bot_id:
         return None
-    for embed in message.embeds:
-        words = (embed.footer.text or "").split()
-        if len(words) >= 2 and words[0] == "Job" and words[1].isdigit():
-            return int(words[1])
-    return None
+    found = (job_id_in_footer(e.footer.text or "") for e in message.embeds)
+    return next((j for j in found if j is not None), None)
 
 
 class Report(commands.Cog):

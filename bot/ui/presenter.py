@@ -26,7 +26,7 @@ from bot.imaging.fit import VIDEO_TYPES
 from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks
 from bot.jobs.events import EventKind, JobEvent
 from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result
-from bot.ui.render import NO_PINGS, job_embed, job_view
+from bot.ui.render import NO_PINGS, job_embed, job_id_in_footer, job_view
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -346,13 +346,12 @@ class Presenter:
     async def _ours(
         self, channel: discord.abc.Messageable, job: JobRecord
     ) -> list[discord.Message]:
-        footer = f"Job {job.id} ·"
         me = self.bot.user.id if self.bot.user else None
         return [
             message
             async for message in channel.history(limit=HISTORY_LOOKBACK)
             if message.author.id == me
-            and any((e.footer.text or "").startswith(footer) for e in message.embeds)
+            and any(job_id_in_footer(e.footer.text or "") == job.id for e in message.embeds)
         ]
 
     async def _remove_strays(self, job: JobRecord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set as AbstractSet
 
 import discord
@@ -54,6 +55,35 @@ def status_line(job: JobRecord) -> str:
     return say("job.waiting")
 
 
+_FOOTER_JOB = re.compile(r"· job (\d{1,18})$")
+WHAT = {"imagine": "Imagine", "describe": "Describe", "blend": "Blend", "shorten": "Shorten"}
+
+
+def what_it_is(job: JobRecord) -> str:
+    """What a person calls the job: "Upscaled · Image #2", "Variations · Image #3"…"""
+    label = str(job.meta.get("label") or "")
+    if job.kind != "action":
+        return WHAT.get(job.kind, job.kind.title())
+    if len(label) == 2 and label[0] in "UV" and label[1].isdigit():
+        done = "Upscaled" if label[0] == "U" else "Variations"
+        return f"{done} · Image #{label[1]}"
+    return label.replace("🔄", "").strip() or "Reroll"
+
+
+def footer_text(job: JobRecord) -> str:
+    """What it is, its speed, how long it took, and its number (for /show)."""
+    parts = [what_it_is(job), job.mode]
+    if job.status == JobStatus.SUCCEEDED and job.finished_at:
+        parts.append(f"{round(job.finished_at - job.created_at)} s")
+    return " · ".join([*parts, f"job {job.id}"])
+
+
+def job_id_in_footer(text: str) -> int | None:
+    """The job number a footer of `footer_text` ends with."""
+    found = _FOOTER_JOB.search(text)
+    return int(found.group(1)) if found else None
+
+
 def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
     colour = COLOURS.get(job.status, discord.Colour.blurple())
@@ -62,12 +92,10 @@ def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     embed = discord.Embed(
         description=f"**{discord.utils.escape_markdown(prompt)[:3800]}**", colour=colour
     )
-    label = job.meta.get("label")
-    kind = f"{job.kind} · {label}" if label and job.kind == "action" else job.kind
     embed.add_field(name="Status", value=status_line(job)[:1024], inline=False)
     embed.add_field(name="Asked by", value=f"<@{job.user_id}>", inline=True)
     embed.add_field(name="Mode", value=job.mode, inline=True)
-    embed.set_footer(text=f"Job {job.id} · {kind}")
+    embed.set_footer(text=footer_text(job))
     if image_url:
         embed.set_image(url=image_url)
     return embed

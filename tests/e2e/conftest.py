@@ -18,6 +18,7 @@ from bot.playground.standin.server import FakeDiscord
 from bot.settings import load_settings
 from bot.sim import SimConfig, Simulator
 from bot.ui.delivery import DeliveryPolicy
+from bot.ui.render import job_id_in_footer
 
 KEY = "sk-e2e-test-key"
 FAST_JOBS = JobConfig(poll_young=0.05, poll_old=0.05, reconcile_grace=2.0, deadline_seconds=60)
@@ -81,19 +82,20 @@ def replies_to(message: Any, parent: Any) -> bool:
 
 
 def job_id_of(message: Any) -> int:
-    """The job a message shows, from its footer ("Job 12 · imagine")."""
-    return int(message.embeds[0]["footer"]["text"].split()[1])
+    """The job a message shows, from its footer ("Imagine · fast · 3 s · job 12")."""
+    found = job_id_in_footer(message.embeds[0]["footer"]["text"])
+    assert found is not None, message.embeds[0]["footer"]
+    return found
 
 
 def result_messages(fake: FakeDiscord, job_id: int) -> list[Any]:
     """Every live message showing the job's result (one, when delivery is exactly once)."""
-    prefix = f"Job {job_id} ·"
     return [
         m
         for m in fake.world.messages.values()
         if not m.deleted
         and final(m)
-        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(prefix)
+        and job_id_in_footer(str((m.embeds[0].get("footer") or {}).get("text", ""))) == job_id
     ]
 
 

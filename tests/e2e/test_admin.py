@@ -16,7 +16,7 @@ from bot.imaging.chart import bar_geometry, mode_colour
 from bot.jobs.usage import build_report
 from bot.playground.standin.server import FakeDiscord
 from bot.sim import Simulator
-from tests.e2e.conftest import final
+from tests.e2e.conftest import final, job_id_of
 
 
 def guild_id(fake: FakeDiscord) -> int:
@@ -151,7 +151,7 @@ async def test_mod_log_refund_gives_a_charge_back_once(
 ) -> None:
     mod, alice = fake_discord.user("moderator"), fake_discord.user("alice")
     done = await run_job(alice, "a refund candidate")
-    job_id = int(done.embeds[0]["footer"]["text"].split()[1])
+    job_id = job_id_of(done)
     await bot.modlog.post(guild_id(fake_discord), "upstream", "test", job_id=job_id)  # no channel
     await mod.slash("admin modlog", options={"channel": "imagine"})
     assert await bot.modlog.post(guild_id(fake_discord), "upstream", "a complaint", job_id=job_id)

@@ -11,7 +11,7 @@ import pytest
 from bot.app import MJBot
 from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
-from tests.e2e.conftest import final, replies_to, upstream
+from tests.e2e.conftest import final, job_id_of, replies_to, upstream
 
 
 async def grid_and_upscale(fake: FakeDiscord, user: Any) -> tuple[Any, Any]:
@@ -157,7 +157,7 @@ async def test_show_reposts_with_working_buttons_and_info_lists_jobs(
 ) -> None:
     alice = fake_discord.user("alice")
     grid = await (await alice.slash("imagine", prompt="a bridge")).wait_for_message(final)
-    job_id = int(grid.text.split("Job ")[1].split()[0])
+    job_id = job_id_of(grid)
     shown = await (await alice.slash("show", job_id=job_id)).wait_for_message(final)
     assert shown.id != grid.id
     await alice.click(shown, "U1")
@@ -197,7 +197,7 @@ async def test_reroll_three_times_makes_three_jobs_and_a_second_u2_links_to_the_
 
     await alice.click(grid, "U2")
     up = await fake_discord.wait_for_message(
-        lambda m: replies_to(m, grid) and "U2" in m.text and final(m)
+        lambda m: replies_to(m, grid) and "Image #2" in m.text and final(m)
     )
     again = await alice.click(grid, "U2")
     text = (await again.wait_for_message(lambda m: bool(m.text))).text

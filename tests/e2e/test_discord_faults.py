@@ -13,6 +13,7 @@ from bot.db.records import JobStatus
 from bot.playground.standin.model import ATTACH_FILES, SEND_MESSAGES, VIEW_CHANNEL
 from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, Simulator
+from bot.ui.render import job_id_in_footer
 from tests.e2e.conftest import eventually, final, job_id_of, replies_to, result_messages
 
 MESSAGES = "/channels/*/messages"
@@ -115,7 +116,7 @@ async def test_a_channel_closed_to_the_bot_gets_the_result_by_dm_once(
         dm = await fake_discord.wait_for_message(
             lambda m: m.channel_id == alice.dm_channel.id and final(m), timeout=15
         )
-        assert f"Job {job_id}" in dm.text
+        assert job_id_of(dm) == job_id
 
         async def settled() -> bool:
             job = await bot.db.jobs.get(job_id)
@@ -157,13 +158,12 @@ async def test_nothing_the_bot_posts_pings_anyone(
 
 def job_messages(fake: FakeDiscord, job_id: int) -> list[Any]:
     """Every live message about the job, whatever it shows."""
-    prefix = f"Job {job_id} ·"
     return [
         m
         for m in fake.world.messages.values()
         if not m.deleted
         and m.embeds
-        and str((m.embeds[0].get("footer") or {}).get("text", "")).startswith(prefix)
+        and job_id_in_footer(str((m.embeds[0].get("footer") or {}).get("text", ""))) == job_id
     ]
 
 

@@ -16,7 +16,7 @@ from bot.jobs.events import Requester
 from bot.jobs.reconcile import job_state
 from bot.playground.standin.server import FakeDiscord
 from bot.sim import Fault, SimConfig, Simulator
-from tests.e2e.conftest import KEY, eventually, final, result_messages, upstream
+from tests.e2e.conftest import KEY, eventually, final, job_id_of, result_messages, upstream
 
 
 @pytest.mark.fault(13)
@@ -101,7 +101,7 @@ async def test_a_webhook_still_reconciles_after_a_restart(
         async with run_client(make_bot(**settings)) as bot:
             result = await alice.slash("imagine", prompt="a boat in the dark")
             message = await result.wait_for_message(lambda m: bool(m.embeds))
-            job_id = int(message.embeds[0]["footer"]["text"].split()[1])
+            job_id = job_id_of(message)
             hook = bot.web.hook_path if bot.web else ""
         async with run_client(make_bot(**settings)) as again:
             assert again.web is not None and again.web.hook_path == hook
