@@ -34,7 +34,7 @@ from bot.jobs.tracker import Tracker
 from bot.messages import say
 from bot.settings import Settings
 from bot.sim import SimConfig, Simulator
-from bot.ui.buttons import ExpiredButton, JobButton
+from bot.ui.buttons import ExpiredButton, JobButton, RetryButton
 from bot.ui.clicks import ClickHandler, tell
 from bot.ui.delivery import DeliveryPolicy
 from bot.ui.modlog import ModLog, ModLogButton
@@ -140,6 +140,7 @@ class MJBot(commands.Bot):
         self.add_dynamic_items(
             # ExpiredButton last: it answers any custom id the others do not claim.
             JobButton,
+            RetryButton,
             RegionButton,
             RegionPresetSelect,
             ModLogButton,

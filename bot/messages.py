@@ -85,6 +85,7 @@ SENTENCES: Final[dict[str, str]] = {
     # Buttons and modals
     "button.expired": "This button has expired. Run the command again.",
     "button.claimed": "That was already requested.",
+    "job.retry_hint": "🔄 Try again runs it once more as a new job (charged as a new one).",
     "button.on_its_way": "That's already on its way: its message appears in a moment.",
     "button.double_click": "You just pressed that: here it is → {link}",
     "button.upscaled": "That image was upscaled already: {link}",

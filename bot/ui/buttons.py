@@ -9,7 +9,7 @@ import discord
 
 from bot.cometapi.buttons import ButtonInfo
 from bot.cometapi.models import Button
-from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, ButtonRef, parse_button
+from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, RETRY_TEMPLATE, ButtonRef, parse_button
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -84,3 +84,31 @@ class ExpiredButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EXP
 
     async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
         await interaction.client.clicks.expired(interaction)
+
+
+class RetryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RETRY_TEMPLATE):
+    """🔄 Try again on a failed job: a new job with the same inputs, charged as new."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Try again",
+                emoji="🔄",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"mj:v1:t:{job_id}",
+            )
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> RetryButton:
+        return cls(int(match["job"]))
+
+    async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        await interaction.client.clicks.retry(interaction, self.job_id)

@@ -11,7 +11,7 @@ import discord
 
 from bot.cometapi.buttons import ButtonKind
 from bot.cometapi.models import split_describe_prompts
-from bot.db.records import JobRecord
+from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
 from bot.jobs.actions import PressInput
 from bot.jobs.events import Requester
@@ -164,6 +164,34 @@ class ClickHandler:
                 allowed_mentions=NO_PINGS,
             )
         await self.bot.presenter.adopt(job, msg)
+
+    async def retry(self, interaction: discord.Interaction[MJBot], job_id: int) -> None:
+        """🔄 Try again: the same inputs as a new job (charged as new), in a new message."""
+        req = requester(interaction)
+        job = await self.bot.db.jobs.get(job_id)
+        try:
+            if job is None or not job.status.is_terminal or job.status == JobStatus.SUCCEEDED:
+                raise Refused("button.expired")
+            await self.bot.actions.check_policy(job, req)
+        except Refused as exc:
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
+        await interaction.response.defer(ephemeral=job.private, thinking=True)
+        try:
+            if job.kind == "action" and job.parent_id is not None and job.button_index is not None:
+                new = await self.bot.actions.press(job.parent_id, job.button_index, req)
+            else:
+                meta = {"retry_of": job.id, "attachment_limit": interaction.filesize_limit}
+                new = await self.bot.jobs.imagine(
+                    req, job.prompt, mode=job.mode, private=job.private, meta=meta
+                )
+        except Refused as exc:
+            await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=job.private)
+            return
+        message = await interaction.edit_original_response(
+            embed=job_embed(new), allowed_mentions=NO_PINGS
+        )
+        await self.bot.presenter.adopt(new, message, response=True)
 
     async def _mark_refused(self, ref: ButtonRef) -> None:
         job = await self.bot.db.jobs.get(ref.job_id)

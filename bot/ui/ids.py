@@ -24,8 +24,11 @@ _ANY_REGION = rf"mj:v1:r:[1-9][0-9]{{0,17}}:(?:{REGION_OPS}|pre)\Z"
 # valid job button is an expired or forged id and gets a sentence instead of silence.
 EPHEMERAL_PREFIX = "mjx:"
 MODLOG_PREFIX = "modlog:"
+RETRY_TEMPLATE = r"mj:v1:t:(?P<job>[1-9][0-9]{0,17})"  # 🔄 Try again on a failed job
+_ANY_RETRY = r"mj:v1:t:[1-9][0-9]{0,17}\Z"
 EXPIRED_TEMPLATE = (
     rf"(?!{BUTTON_TEMPLATE}\Z)(?!{_ANY_REGION})(?!{EPHEMERAL_PREFIX})(?!{MODLOG_PREFIX})"
+    rf"(?!{_ANY_RETRY})"
     r"(?s:.{1,100})"
 )
 _BUTTON = re.compile(BUTTON_TEMPLATE + r"\Z")

@@ -169,8 +169,8 @@ class Presenter:
                 await self._edit(job, view=await self._view(job))  # buttons only
         elif job.status == JobStatus.SUCCEEDED:
             await self._deliver(job)
-        elif job.status.is_terminal:
-            if await self._edit(job, embed=self._embed(job), view=None):
+        elif job.status.is_terminal:  # failed: 🔄 Try again where its inputs allow it
+            if await self._edit(job, embed=self._embed(job), view=job_view(job)):
                 await self._mark_delivered(job)
         elif job.message_id is not None:
             await self._edit(job, embed=self._embed(job), view=None)

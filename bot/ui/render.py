@@ -22,6 +22,8 @@ COLOURS = {
     JobStatus.TIMED_OUT: discord.Colour.red(),
 }
 NO_PINGS = discord.AllowedMentions.none()
+RETRYABLE = (JobStatus.FAILED, JobStatus.TIMED_OUT)
+RETRY_KINDS = ("imagine", "action")  # their inputs are kept; a describe's image is not
 
 
 def progress_bar(percent: int) -> str:
@@ -40,13 +42,9 @@ def status_line(job: JobRecord) -> str:
         if job.charge_state == ChargeState.REFUNDED:  # a late success after its refund
             return say("job.done_free", seconds=seconds)
         return say("job.done", seconds=seconds)
-    notice = job.meta.get("notice_key")
-    if job.status in (JobStatus.FAILED, JobStatus.TIMED_OUT) and notice:
-        return say(str(notice))
-    if job.status == JobStatus.TIMED_OUT:
-        return say("job.timed_out")
-    if job.status == JobStatus.FAILED:
-        return say("job.failed", reason=fail_reason(job.fail_reason))
+    if job.status in RETRYABLE:
+        again = f"\n{say('job.retry_hint')}" if job.kind in RETRY_KINDS else ""
+        return _failure(job) + again
     if job.status == JobStatus.RUNNING:
         return progress_bar(job.progress)
     if job.status == JobStatus.QUEUED:
@@ -84,6 +82,15 @@ def job_id_in_footer(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def _failure(job: JobRecord) -> str:
+    notice = job.meta.get("notice_key")
+    if notice:
+        return say(str(notice))
+    if job.status == JobStatus.TIMED_OUT:
+        return say("job.timed_out")
+    return say("job.failed", reason=fail_reason(job.fail_reason))
+
+
 def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
     colour = COLOURS.get(job.status, discord.Colour.blurple())
@@ -108,8 +115,12 @@ def job_view(
     refused: AbstractSet[int] = frozenset(),
 ) -> discord.ui.View | None:
     """Real buttons for every button CometAPI returned; None while the job is not done."""
-    from bot.ui.buttons import JobButton
+    from bot.ui.buttons import JobButton, RetryButton
 
+    if job.status in RETRYABLE and job.kind in RETRY_KINDS:
+        view = discord.ui.View(timeout=None)
+        view.add_item(RetryButton(job.id))
+        return view
     if job.status != JobStatus.SUCCEEDED or not job.buttons:
         return None
     buttons = [Button.from_dict(b) for b in job.buttons]

@@ -203,3 +203,23 @@ async def test_reroll_three_times_makes_three_jobs_and_a_second_u2_links_to_the_
     text = (await again.wait_for_message(lambda m: bool(m.text))).text
     assert "upscaled already" in text and str(up.id) in text
     assert len(upstream(sim, "/submit/action")) == 4
+
+
+async def test_a_failed_job_offers_try_again_charged_as_new(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice, bob = fake_discord.user("alice"), fake_discord.user("bob")
+    sim.faults.inject(Fault(kind="fail", match="/mj/submit/imagine", times=1))
+    started = await alice.slash("imagine", prompt="a stubborn kite")
+    failed = await started.wait_for_message(lambda m: "Try again" in str(m.buttons))
+    assert "charged as a new one" in failed.text
+    assert (
+        "Only the person" in (await (await bob.click(failed, "Try again")).wait_for_message()).text
+    )
+    again = await alice.click(failed, "Try again")
+    done = await again.wait_for_message(final, timeout=20)
+    assert "a stubborn kite" in done.text and done.id != failed.id
+    first, second = job_id_of(failed), job_id_of(done)
+    assert (await bot.db.jobs.get(second)).meta["retry_of"] == first  # type: ignore[union-attr]
+    charges = await bot.db.ledger.entries(first) + await bot.db.ledger.entries(second)
+    assert sorted(e.kind.value for e in charges) == ["charge", "charge", "refund"]
