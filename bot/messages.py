@@ -62,7 +62,8 @@ SENTENCES: Final[dict[str, str]] = {
     "member.banned": "You can't use this bot on this server. Ask a moderator if you think "
     "this is a mistake.",
     # Job lifecycle
-    "job.queued": "Queued{position}.",
+    "job.queued": "Queued: {ahead} job(s) ahead, starting in about {eta}.",
+    "job.starting": "Starting…",
     "job.waiting": "Waiting to start…",
     "job.running": "Working… {progress}%",
     "job.done": "Done in {seconds}s.",

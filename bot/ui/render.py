@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Set as AbstractSet
 
@@ -31,6 +32,19 @@ def progress_bar(percent: int) -> str:
     return "█" * filled + "░" * (BAR - filled) + f" {percent}%"
 
 
+# A Midjourney account runs about three jobs at once (mj-protocol: "about 3 jobs at once");
+# a job takes about this long in each mode, so the wait is a few rounds of that.
+SLOTS = 3
+TYPICAL_SECONDS = {"turbo": 25, "fast": 60, "relax": 300}
+
+
+def queue_eta(job: JobRecord) -> str:
+    """About when a queued job starts, from the tasks ahead of it upstream."""
+    rounds = math.ceil((job.queue_position or 0) / SLOTS)
+    seconds = rounds * TYPICAL_SECONDS.get(job.mode, 60)
+    return f"{math.ceil(seconds / 60)} min" if seconds >= 60 else f"{seconds} s"
+
+
 def status_line(job: JobRecord) -> str:
     if job.status == JobStatus.SUCCEEDED:
         seconds = round((job.finished_at or job.updated_at) - job.created_at)
@@ -47,9 +61,10 @@ def status_line(job: JobRecord) -> str:
         return _failure(job) + again
     if job.status == JobStatus.RUNNING:
         return progress_bar(job.progress)
+    if job.status == JobStatus.QUEUED and job.queue_position:
+        return say("job.queued", ahead=job.queue_position, eta=queue_eta(job))
     if job.status == JobStatus.QUEUED:
-        ahead = f" ({job.queue_position} ahead)" if job.queue_position else ""
-        return say("job.queued", position=ahead)
+        return say("job.starting")  # nothing ahead: not "queued"
     return say("job.waiting")
 
 

@@ -128,3 +128,19 @@ async def test_hostile_images_are_refused_before_anything_is_sent(
         original = result.message
         await fake_discord.wait_until(lambda m=original: m.deleted, what="no public trace")
     assert upstream(sim, "/submit/describe") == []
+
+
+async def test_queued_jobs_show_what_is_ahead_and_about_when_they_start(
+    make_bot: Any, run_client: Any, fake_discord: FakeDiscord
+) -> None:
+    from bot.sim import SimConfig
+    from tests.e2e.conftest import KEY
+
+    config = SimConfig(key=KEY, speed=20, concurrency=1, first_poll_delay=0.2)
+    async with Simulator(config) as slow, run_client(make_bot(cometapi_base_url=slow.base_url)):
+        alice = fake_discord.user("alice")
+        started = [await alice.slash("imagine", prompt=f"a queue {n}") for n in range(3)]
+        second = await started[1].wait_for_message(lambda m: "Starting…" in m.text)
+        third = await started[2].wait_for_message(lambda m: "1 job(s) ahead" in m.text)
+        assert "starting in about 1 min" in third.text and "Queued" not in second.text
+        await started[2].wait_for_message(final, timeout=30)
