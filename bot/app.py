@@ -34,7 +34,7 @@ from bot.jobs.tracker import Tracker
 from bot.messages import say
 from bot.settings import Settings
 from bot.sim import SimConfig, Simulator
-from bot.ui.buttons import ExpiredButton, JobButton, RetryButton
+from bot.ui.buttons import ExpiredButton, JobButton, RetryButton, ShortenButton
 from bot.ui.clicks import ClickHandler, tell
 from bot.ui.delivery import DeliveryPolicy
 from bot.ui.modlog import ModLog, ModLogButton
@@ -44,7 +44,15 @@ from bot.ui.region_view import RegionButton, RegionPresetSelect
 from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
-COGS = ("cogs.imagine", "cogs.describe", "cogs.jobs", "cogs.admin", "cogs.report")
+COGS = (
+    "cogs.imagine",
+    "cogs.blend",
+    "cogs.shorten",
+    "cogs.describe",
+    "cogs.jobs",
+    "cogs.admin",
+    "cogs.report",
+)
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0
 SWEEP_WINDOW = 86_400.0
@@ -141,6 +149,7 @@ class MJBot(commands.Bot):
             # ExpiredButton last: it answers any custom id the others do not claim.
             JobButton,
             RetryButton,
+            ShortenButton,
             RegionButton,
             RegionPresetSelect,
             ModLogButton,

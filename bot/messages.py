@@ -86,6 +86,10 @@ SENTENCES: Final[dict[str, str]] = {
     # Buttons and modals
     "button.expired": "This button has expired. Run the command again.",
     "button.claimed": "That was already requested.",
+    "shorten.tokens": "Important tokens:",
+    "shorten.title": "Imagine this prompt",
+    "refused.typed": "What you typed, to copy: {text}",
+    "shorten.pick": "Press a number to edit that prompt, then imagine it.",
     "job.retry_hint": "🔄 Try again runs it once more as a new job (charged as a new one).",
     "button.on_its_way": "That's already on its way: its message appears in a moment.",
     "button.double_click": "You just pressed that: here it is → {link}",

@@ -337,3 +337,23 @@ def split_describe_prompts(final_prompt: str) -> list[str]:
         if text:
             prompts.append(text)
     return prompts
+
+
+_ANY_KEYCAP = re.compile(r"^\s*[0-9]\uFE0F?\u20E3\s*")
+
+
+def split_shorten(final_prompt: str) -> tuple[str, list[str]]:
+    """A shorten result (markdown: `## Important tokens`, then `## Shortened prompts` with five
+    numbered lines): the tokens line and the prompts."""
+    tokens: list[str] = []
+    prompts: list[str] = []
+    section = ""
+    for line in final_prompt.splitlines():
+        text = line.strip()
+        if text.startswith("#"):
+            section = text.lstrip("#").strip().lower()
+        elif text and section.startswith("important"):
+            tokens.append(text)
+        elif text and section.startswith("shortened"):
+            prompts.append(_ANY_KEYCAP.sub("", text).strip())
+    return " ".join(tokens), [p for p in prompts if p]

@@ -187,10 +187,33 @@ class JobService:
         meta: dict[str, Any] | None = None,
     ) -> JobRecord:
         """Reserve, charge and submit one /imagine; Refused (refunded) when it can't run."""
-        job = await self.reserve(
-            req, kind="imagine", prompt=prompt, mode=mode, private=private, meta=meta
+        return await self.start(
+            req,
+            "imagine",
+            lambda job: submits.imagine(job.prompt, images, mode, self.config),
+            prompt=prompt,
+            mode=mode,
+            private=private,
+            meta=meta,
         )
-        return await self.launch(job, submits.imagine(job.prompt, images, mode, self.config))
+
+    async def start(
+        self,
+        req: Requester,
+        kind: str,
+        submit: Callable[[JobRecord], Submit],
+        *,
+        prompt: str,
+        mode: str,
+        private: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> JobRecord:
+        """Any new job (not a button's): reserve and charge, then submit what `submit` builds
+        from the reserved job (its prompt as checked). Refused (refunded) when it can't run."""
+        job = await self.reserve(
+            req, kind=kind, prompt=prompt, mode=mode, private=private, meta=meta, typed=bool(prompt)
+        )
+        return await self.launch(job, submit(job))
 
     async def describe(
         self,

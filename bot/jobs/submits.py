@@ -42,6 +42,32 @@ def describe(image: str, mode: str, config: JobConfig) -> Submit:
     return submit
 
 
+def blend(images: Sequence[str], dimensions: str, mode: str, config: JobConfig) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.blend(
+            list(images),
+            dimensions=dimensions,
+            mode=SpeedMode(mode),
+            state=state,
+            notify_hook=config.notify_hook,
+        )
+
+    return submit
+
+
+def shorten(prompt: str, mode: str, config: JobConfig) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.shorten(
+            prompt,
+            bot_type=bot_type_for(prompt),
+            mode=SpeedMode(mode),
+            state=state,
+            notify_hook=config.notify_hook,
+        )
+
+    return submit
+
+
 def action(task_id: str, custom_id: str, mode: str, config: JobConfig, *, remix: bool) -> Submit:
     async def submit(client: CometAPIClient, state: str) -> SubmitResult:
         return await client.action(

@@ -9,7 +9,14 @@ import discord
 
 from bot.cometapi.buttons import ButtonInfo
 from bot.cometapi.models import Button
-from bot.ui.ids import BUTTON_TEMPLATE, EXPIRED_TEMPLATE, RETRY_TEMPLATE, ButtonRef, parse_button
+from bot.ui.ids import (
+    BUTTON_TEMPLATE,
+    EXPIRED_TEMPLATE,
+    RETRY_TEMPLATE,
+    SHORTEN_TEMPLATE,
+    ButtonRef,
+    parse_button,
+)
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -112,3 +119,33 @@ class RetryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RETRY
 
     async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
         await interaction.client.clicks.retry(interaction, self.job_id)
+
+
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
+
+
+class ShortenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SHORTEN_TEMPLATE):
+    """1️⃣–5️⃣ under a /shorten result: open that prompt for editing, then imagine it."""
+
+    def __init__(self, job_id: int, number: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji=KEYCAPS[number - 1],
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"mj:v1:s:{job_id}:{number}",
+            )
+        )
+        self.job_id, self.number = job_id, number
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ShortenButton:
+        return cls(int(match["job"]), int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        await interaction.client.clicks.shortened(interaction, self.job_id, self.number)

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.cometapi.buttons import ButtonKind
-from bot.cometapi.models import split_describe_prompts
+from bot.cometapi.models import split_describe_prompts, split_shorten
 from bot.db.records import JobRecord, JobStatus
 from bot.errors import Refused
 from bot.jobs.actions import PressInput
 from bot.jobs.events import Requester
 from bot.messages import say
 from bot.ui.ids import ButtonRef
-from bot.ui.modals import PromptModal
+from bot.ui.modals import ImagineModal, PromptModal
 from bot.ui.render import NO_PINGS, job_embed
 
 if TYPE_CHECKING:
@@ -192,6 +192,48 @@ class ClickHandler:
             embed=job_embed(new), allowed_mentions=NO_PINGS
         )
         await self.bot.presenter.adopt(new, message, response=True)
+
+    async def shortened(self, interaction: discord.Interaction[MJBot], job_id: int, n: int) -> None:
+        """1️⃣–5️⃣ of a /shorten result: that prompt in a form, to edit and imagine."""
+        job = await self.bot.db.jobs.get(job_id)
+        prompts = split_shorten(job.final_prompt or "")[1] if job else []
+        if job is None or not 1 <= n <= len(prompts):
+            await tell(interaction, say("button.expired"))
+            return
+        try:
+            await self.bot.actions.check_policy(job, requester(interaction))
+        except Refused as exc:
+            await tell(interaction, say(exc.key, **exc.fields))
+            return
+        await interaction.response.send_modal(ImagineModal(prompts[n - 1], say("shorten.title")))
+
+    async def imagine_text(self, interaction: discord.Interaction[MJBot], prompt: str) -> None:
+        """A prompt from a form becomes a new /imagine job, with its own message."""
+        req = requester(interaction)
+        mode = self.bot.settings.default_mode.value
+        try:
+            text = await self.bot.jobs.admit(req, mode=mode, prompt=prompt)
+        except Refused as exc:
+            await tell(
+                interaction,
+                say(exc.key, **exc.fields) + "\n" + say("refused.typed", text=prompt[:1500]),
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            job = await self.bot.jobs.imagine(
+                req,
+                text or prompt,
+                mode=mode,
+                meta={"attachment_limit": interaction.filesize_limit},
+            )
+        except Refused as exc:
+            await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=False)
+            return
+        message = await interaction.edit_original_response(
+            embed=job_embed(job), allowed_mentions=NO_PINGS
+        )
+        await self.bot.presenter.adopt(job, message, response=True)
 
     async def _mark_refused(self, ref: ButtonRef) -> None:
         job = await self.bot.db.jobs.get(ref.job_id)

@@ -26,9 +26,11 @@ EPHEMERAL_PREFIX = "mjx:"
 MODLOG_PREFIX = "modlog:"
 RETRY_TEMPLATE = r"mj:v1:t:(?P<job>[1-9][0-9]{0,17})"  # 🔄 Try again on a failed job
 _ANY_RETRY = r"mj:v1:t:[1-9][0-9]{0,17}\Z"
+SHORTEN_TEMPLATE = r"mj:v1:s:(?P<job>[1-9][0-9]{0,17}):(?P<n>[1-5])"  # a shortened prompt
+_ANY_SHORTEN = r"mj:v1:s:[1-9][0-9]{0,17}:[1-5]\Z"
 EXPIRED_TEMPLATE = (
     rf"(?!{BUTTON_TEMPLATE}\Z)(?!{_ANY_REGION})(?!{EPHEMERAL_PREFIX})(?!{MODLOG_PREFIX})"
-    rf"(?!{_ANY_RETRY})"
+    rf"(?!{_ANY_RETRY})(?!{_ANY_SHORTEN})"
     r"(?s:.{1,100})"
 )
 _BUTTON = re.compile(BUTTON_TEMPLATE + r"\Z")

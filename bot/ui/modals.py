@@ -53,3 +53,23 @@ class PromptModal(discord.ui.Modal):
         extra = PressInput(prompt=prompt, remix=self.kind == "remix")
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.client.clicks.press(interaction, self.ref, extra)
+
+
+class ImagineModal(discord.ui.Modal):
+    """A prompt to edit, then imagine as a new job (a /shorten suggestion)."""
+
+    def __init__(self, prefill: str, title: str) -> None:
+        super().__init__(title=title[:45], timeout=900, custom_id=f"mjx:m:imagine:{id(self):x}")
+        self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=say("modal.prompt_label"),
+            style=discord.TextStyle.paragraph,
+            default=prefill[:4000],
+            max_length=4000,
+            required=True,
+        )
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
+        await interaction.client.clicks.imagine_text(
+            interaction, " ".join(self.prompt.value.split())
+        )

@@ -9,7 +9,7 @@ from collections.abc import Set as AbstractSet
 import discord
 
 from bot.cometapi.buttons import classify
-from bot.cometapi.models import Button
+from bot.cometapi.models import Button, split_shorten
 from bot.db.records import ChargeState, JobRecord, JobStatus
 from bot.jobs.prompts import neutralise_mentions
 from bot.messages import fail_reason, say
@@ -106,7 +106,22 @@ def _failure(job: JobRecord) -> str:
     return say("job.failed", reason=fail_reason(job.fail_reason))
 
 
+def _shortened(job: JobRecord) -> str:
+    tokens, prompts = split_shorten(job.final_prompt or "")
+    lines = [f"{say('shorten.tokens')} {tokens}"] if tokens else []
+    lines += [f"{n}. {neutralise_mentions(p)}" for n, p in enumerate(prompts[:5], 1)]
+    return "\n".join(lines)
+
+
 def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
+    if job.kind == "shorten" and job.status == JobStatus.SUCCEEDED:
+        embed = discord.Embed(
+            title=neutralise_mentions(job.prompt)[:250],
+            description=_shortened(job)[:4000] + f"\n\n{say('shorten.pick')}",
+            colour=COLOURS[JobStatus.SUCCEEDED],
+        )
+        embed.set_footer(text=footer_text(job))
+        return embed
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
     colour = COLOURS.get(job.status, discord.Colour.blurple())
     if job.meta.get("result_unusable"):  # finished upstream, but nothing to show: refunded
@@ -130,12 +145,18 @@ def job_view(
     refused: AbstractSet[int] = frozenset(),
 ) -> discord.ui.View | None:
     """Real buttons for every button CometAPI returned; None while the job is not done."""
-    from bot.ui.buttons import JobButton, RetryButton
+    from bot.ui.buttons import JobButton, RetryButton, ShortenButton
 
     if job.status in RETRYABLE and job.kind in RETRY_KINDS:
         view = discord.ui.View(timeout=None)
         view.add_item(RetryButton(job.id))
         return view
+    if job.status == JobStatus.SUCCEEDED and job.kind == "shorten":
+        _, prompts = split_shorten(job.final_prompt or "")
+        view = discord.ui.View(timeout=None)
+        for number in range(1, min(5, len(prompts)) + 1):
+            view.add_item(ShortenButton(job.id, number))
+        return view if prompts else None
     if job.status != JobStatus.SUCCEEDED or not job.buttons:
         return None
     buttons = [Button.from_dict(b) for b in job.buttons]
