@@ -99,8 +99,15 @@ SENTENCES: Final[dict[str, str]] = {
     "button.working": "On it: a new job was started.",
     "region.choose": "🖌️ **Vary (Region)**: how do you want to mark the area to change? "
     "Nothing is charged until you confirm.",
-    "region.paint": "Tap the cells to change (tinted), or start from a shape, then press "
-    "Continue. Selected: {cells}.",
+    "region.paint": "Tap the cells to change (tinted; green = partly), or start from a shape. "
+    "For finer cells, pick Refine in the menu. Then press Continue. Selected: {cells}.",
+    "region.paint_zoom": "Refining {cell}: tap its 9 smaller cells (tinted = change). Pick Whole "
+    "image in the menu to go back, or press Continue. Selected: {cells}.",
+    "region.zoom_in": "Refine {cell}",
+    "region.zoom_out": "Whole image",
+    "region.full": "Every cell is selected: leave some cells unselected, or use Vary (Strong) "
+    "to change the whole image.",
+    "region.empty": "No cell is selected yet: tap the cells to change, or start from a shape.",
     "region.paint_none": "none yet",
     "region.confirm": "This is the area I will change (tinted; the dimmed part is kept). "
     "Confirm to start the job, or Cancel.",
@@ -118,7 +125,7 @@ SENTENCES: Final[dict[str, str]] = {
     "region.continue": "Continue",
     "region.confirm_button": "Confirm",
     "region.cancel_button": "Cancel",
-    "region.preset_placeholder": "Start from a shape…",
+    "region.preset_placeholder": "Refine a cell, or start from a shape…",
     "region.preset.centre": "Centre",
     "region.preset.left": "Left half",
     "region.preset.right": "Right half",

@@ -4,8 +4,9 @@ A `Grid` splits the image into cols x rows cells labelled "A1" (top left) .. "E4
 columns, numbers rows. A `Selection` is an immutable set of (col, row) cells that carries its
 grid, so that invert/grow/shrink and serialisation need nothing else.
 
-Discord allows 5 action rows of 5 buttons. `grid_for` keeps cols <= 5, rows <= 5 and
-cols * rows <= 20, so at least 5 button slots remain for controls (a spare column or row).
+A grid has at most 25 columns and 25 rows: the Discord editor shows a coarse grid of at most
+5 x 3 cells as buttons and keeps the selection on a finer grid (bot/imaging/paint.py).
+`grid_for` picks the grid with the most, squarest cells within given limits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ Cell = tuple[int, int]
 PRESETS = ("centre", "left", "right", "top", "bottom", "oval")
 
 _LABEL = re.compile(r"^([A-Z])([1-9])$")
-_SERIAL = re.compile(r"^([1-9])x([1-9]):(0|[1-9a-f][0-9a-f]{0,20})$")
+MAX_SIDE = 25
+_DIM = r"([1-9]|1[0-9]|2[0-5])"
+_SERIAL = re.compile(rf"^{_DIM}x{_DIM}:(0|[1-9a-f][0-9a-f]{{0,156}})$")
+#: The oval preset's radius, a share of each side: its area is about a third of the image.
+OVAL_RADIUS = 0.34
+_THIRD = 1 / 3 - 1e-9  # the middle third, cells on its edges included
 # Reward for more cells against squarer cells: 1:1 -> 4x4, 16:9 -> 5x3, 2:3 -> 3x5.
 _CELL_COUNT_WEIGHT = 0.25
 
@@ -31,8 +37,8 @@ class Grid:
     rows: int
 
     def __post_init__(self) -> None:
-        if not (1 <= self.cols <= 9 and 1 <= self.rows <= 9):
-            raise ValueError(f"grid {self.cols}x{self.rows} out of range 1..9")
+        if not (1 <= self.cols <= MAX_SIDE and 1 <= self.rows <= MAX_SIDE):
+            raise ValueError(f"grid {self.cols}x{self.rows} out of range 1..{MAX_SIDE}")
 
     @property
     def size(self) -> int:
@@ -127,10 +133,13 @@ class Selection:
 
     @classmethod
     def preset(cls, grid: Grid, name: str) -> Selection:
-        """A named starting shape (see PRESETS), decided by each cell's centre.
+        """A named starting shape (see PRESETS). Never empty.
 
-        Halves include the middle column/row of an odd grid; the oval is the ellipse inscribed
-        in the central 84 % of the image. A preset is never empty.
+        Halves include the middle column/row of an odd grid and "centre" is the middle third of
+        each side (B2 of a 3 x 3 grid), both decided by each cell's centre. The oval is a
+        circle (an ellipse on the image) of radius OVAL_RADIUS of each side, made of the cells
+        mostly inside it: about the middle third of the image (31-37 % of it on the editor's
+        fine grids from 9:16 to 21:9).
         """
         if name not in PRESETS:
             raise ValueError(f"unknown preset {name!r}")
@@ -139,12 +148,12 @@ class Selection:
             x = (col + 0.5) / grid.cols  # cell centre in 0..1
             y = (row + 0.5) / grid.rows
             inside = {
-                "centre": 0.25 <= x <= 0.75 and 0.25 <= y <= 0.75,
+                "centre": _THIRD <= x <= 1 - _THIRD and _THIRD <= y <= 1 - _THIRD,
                 "left": x <= 0.5,
                 "right": x >= 0.5,
                 "top": y <= 0.5,
                 "bottom": y >= 0.5,
-                "oval": ((x - 0.5) / 0.42) ** 2 + ((y - 0.5) / 0.42) ** 2 <= 1.0,
+                "oval": name == "oval" and _in_oval(grid, col, row),
             }[name]
             if inside:
                 chosen.add((col, row))
@@ -200,9 +209,17 @@ class Selection:
         }
         return Selection(self.grid, frozenset(kept))
 
+    def regrid(self, grid: Grid) -> Selection:
+        """The same area on `grid`, whose sides must be multiples of this grid's: each cell
+        becomes a block of smaller cells (exact to the pixel, see Grid.cell_box)."""
+        if grid.cols % self.grid.cols or grid.rows % self.grid.rows:
+            raise ValueError(f"{self.grid} does not divide {grid}")
+        fx, fy = grid.cols // self.grid.cols, grid.rows // self.grid.rows
+        return Selection.of(grid, ((c, r) for c, r in grid.cells() if (c // fx, r // fy) in self))
+
     def to_str(self) -> str:
         """Compact, canonical form "<cols>x<rows>:<hex bitmask>", e.g. "4x4:660" (bit = row *
-        cols + col); at most 25 characters, safe in a custom_id."""
+        cols + col); at most 25 characters up to 9 x 9 cells, 43 for the editor's 15 x 9."""
         bits = 0
         for cell in self.cells:
             bits |= 1 << (cell[1] * self.grid.cols + cell[0])
@@ -219,6 +236,17 @@ class Selection:
         if bits >> grid.size:
             raise ValueError(f"selection {text!r} has cells outside its grid")
         return cls(grid, frozenset(c for i, c in enumerate(grid.cells()) if bits >> i & 1))
+
+
+def _in_oval(grid: Grid, col: int, row: int, samples: int = 6) -> bool:
+    """Whether most of the cell lies inside the oval preset (sampled on a samples² lattice)."""
+    inside = 0
+    for i in range(samples):
+        for j in range(samples):
+            x = (col + (i + 0.5) / samples) / grid.cols - 0.5
+            y = (row + (j + 0.5) / samples) / grid.rows - 0.5
+            inside += x * x + y * y <= OVAL_RADIUS**2
+    return 2 * inside > samples * samples
 
 
 def _neighbours(cell: Cell) -> tuple[Cell, Cell, Cell, Cell]:

@@ -3,7 +3,9 @@
 A click re-renders the grid preview, so that path must be cheap: per image (and grid) the
 downscaled base is prepared once in two finished variants, "selected" (magenta tint) and
 "unselected" (dimmed), both with grid lines and cell labels already drawn. A re-render is then
-one composite through the cell mask, a selection outline, and the encode.
+one composite through the cell mask, a selection outline, and the encode. The drawn (labelled)
+grid may be coarser than the selection's: the editor labels its coarse cells and tints the
+selected sub-cells (bot/imaging/paint.py); bot/imaging/zoom.py renders one refined cell.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -36,6 +39,7 @@ _DIM = 0.6  # brightness kept in unselected cells
 _OUTLINE = (255, 220, 0)  # yellow: stands out against both the tint and the dimmed cells
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+Box = tuple[int, int, int, int]
 
 
 class _LRU:
@@ -75,16 +79,16 @@ class _LRU:
 
 
 # ~3 MB per 1024 px variant, 3 per image: about 10 images being edited at once.
-_cache = _LRU(max_bytes=96 * 1024 * 1024)
+preview_cache = _LRU(max_bytes=96 * 1024 * 1024)
 
 
 def clear_preview_cache() -> None:
-    _cache.clear()
+    preview_cache.clear()
 
 
 def is_cached(key: str, *, max_side: int = 1024) -> bool:
     """Whether a base for `key` is ready, so the caller can skip fetching the source image."""
-    return ("base", key, max_side) in _cache
+    return ("base", key, max_side) in preview_cache
 
 
 def image_key(image: Image.Image | bytes) -> str:
@@ -105,24 +109,27 @@ def render_region_preview(
     key: str | None = None,
     max_side: int = 1024,
     fmt: PreviewFormat = "webp",
+    grid: Grid | None = None,
 ) -> bytes:
     """The image downscaled, with the grid, cell labels, the selection tinted and the rest dimmed.
 
     `image` may be encoded bytes (decoded safely, and only on a cache miss). `key` names the
-    image in the cache (e.g. "<job id>:<index>"); without it a content hash is used.
+    image in the cache (e.g. "<job id>:<index>"); without it a content hash is used. `grid` is
+    the grid drawn and labelled, by default the selection's.
     """
-    grid = selection.grid
+    grid = grid or selection.grid
     cache_key = key or image_key(image)
-    variants = _cache.get(("grid", cache_key, max_side, grid))
+    variants = preview_cache.get(("grid", cache_key, max_side, grid))
     if variants is None:
-        base = _base(image, cache_key, max_side)
+        base = base_image(image, cache_key, max_side)
         variants = _grid_variants(base, grid)
-        _cache.put(("grid", cache_key, max_side, grid), variants)
+        preview_cache.put(("grid", cache_key, max_side, grid), variants)
     selected, unselected = variants
     width, height = selected.size
     canvas = Image.composite(selected, unselected, mask_from_selection(selection, width, height))
-    _draw_outline(canvas, selection)
-    return _encode(canvas, fmt)
+    fine = selection.grid
+    draw_outline(canvas, selection, lambda cell: fine.cell_box(cell, width, height))
+    return encode(canvas, fmt)
 
 
 def render_mask_preview(
@@ -135,17 +142,17 @@ def render_mask_preview(
 ) -> bytes:
     """The image with a mask over it (tinted = regenerate, dimmed = keep, outlined edge), to
     confirm an uploaded or painted mask before the paid submit."""
-    base = _base(image, key or image_key(image), max_side)
+    base = base_image(image, key or image_key(image), max_side)
     small = resize_mask(mask, base.size)
-    canvas = Image.composite(_tinted(base), _dimmed(base), small)
+    canvas = Image.composite(tinted(base), dimmed(base), small)
     edge = small.filter(ImageFilter.MaxFilter(3))
     edge = ImageChops.subtract(edge, small.filter(ImageFilter.MinFilter(3)))
     canvas.paste(_OUTLINE, mask=edge)
-    return _encode(canvas, fmt)
+    return encode(canvas, fmt)
 
 
-def _base(image: Image.Image | bytes, key: str, max_side: int) -> Image.Image:
-    cached = _cache.get(("base", key, max_side))
+def base_image(image: Image.Image | bytes, key: str, max_side: int) -> Image.Image:
+    cached = preview_cache.get(("base", key, max_side))
     if cached is not None:
         return cached[0]
     img = open_image(image) if isinstance(image, bytes) else image
@@ -155,60 +162,82 @@ def _base(image: Image.Image | bytes, key: str, max_side: int) -> Image.Image:
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
         # reducing_gap: a cheap integer reduce first, then a good filter on a small image.
         img = img.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
-    _cache.put(("base", key, max_side), (img,))
+    preview_cache.put(("base", key, max_side), (img,))
     log.debug("prepared preview base %s at %s", key, img.size)
     return img
 
 
-def _tinted(base: Image.Image) -> Image.Image:
+def tinted(base: Image.Image) -> Image.Image:
     return Image.blend(base, Image.new("RGB", base.size, TINT), _TINT_ALPHA)
 
 
-def _dimmed(base: Image.Image) -> Image.Image:
+def dimmed(base: Image.Image) -> Image.Image:
     return base.point([int(v * _DIM) for v in range(256)] * 3)
 
 
 def _grid_variants(base: Image.Image, grid: Grid) -> tuple[Image.Image, Image.Image]:
     width, height = base.size
-    selected, unselected = _tinted(base), _dimmed(base)
+    selected, unselected = tinted(base), dimmed(base)
     cell_w, cell_h = width / grid.cols, height / grid.rows
-    font = _font(max(11, min(72, int(min(cell_w, cell_h) * 0.22))))
-    stroke = max(1, round(font.size / 10)) if isinstance(font, ImageFont.FreeTypeFont) else 1
+    font = label_font(min(cell_w, cell_h))
     line = max(1, round(min(width, height) / 512))
+    xs = [col * width // grid.cols for col in range(1, grid.cols)]
+    ys = [row * height // grid.rows for row in range(1, grid.rows)]
     for canvas in (selected, unselected):
         draw = ImageDraw.Draw(canvas)
-        # Dark under light: lines stay visible on both bright and dark pictures.
-        for col in range(1, grid.cols):
-            x = col * width // grid.cols
-            draw.line([(x, 0), (x, height)], fill=(0, 0, 0), width=line + 2)
-            draw.line([(x, 0), (x, height)], fill=(255, 255, 255), width=line)
-        for row in range(1, grid.rows):
-            y = row * height // grid.rows
-            draw.line([(0, y), (width, y)], fill=(0, 0, 0), width=line + 2)
-            draw.line([(0, y), (width, y)], fill=(255, 255, 255), width=line)
+        grid_lines(draw, xs, ys, canvas.size, line)
         for cell in grid.cells():
             left, top, right, bottom = grid.cell_box(cell, width, height)
-            draw.text(
-                ((left + right) / 2, (top + bottom) / 2),
-                grid.label(cell),
-                font=font,
-                anchor="mm",
-                fill=(255, 255, 255),
-                stroke_width=stroke,
-                stroke_fill=(0, 0, 0),
-            )
+            draw_label(draw, ((left + right) / 2, (top + bottom) / 2), grid.label(cell), font)
     return selected, unselected
 
 
-def _draw_outline(canvas: Image.Image, selection: Selection) -> None:
+def label_font(cell_side: float) -> Font:
+    """The label font for cells whose shorter side is `cell_side` pixels."""
+    return _font(max(11, min(72, int(cell_side * 0.22))))
+
+
+def draw_label(draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, font: Font) -> None:
+    stroke = max(1, round(font.size / 10)) if isinstance(font, ImageFont.FreeTypeFont) else 1
+    draw.text(
+        at, text, font=font, anchor="mm", fill=(255, 255, 255), stroke_width=stroke,
+        stroke_fill=(0, 0, 0),
+    )  # fmt: skip
+
+
+def grid_lines(
+    draw: ImageDraw.ImageDraw,
+    xs: Iterable[int],
+    ys: Iterable[int],
+    size: tuple[int, int],
+    line: int,
+) -> None:
+    """Light lines on dark ones: visible on both bright and dark pictures."""
+    width, height = size
+    for x in xs:
+        draw.line([(x, 0), (x, height)], fill=(0, 0, 0), width=line + 2)
+        draw.line([(x, 0), (x, height)], fill=(255, 255, 255), width=line)
+    for y in ys:
+        draw.line([(0, y), (width, y)], fill=(0, 0, 0), width=line + 2)
+        draw.line([(0, y), (width, y)], fill=(255, 255, 255), width=line)
+
+
+def draw_outline(
+    canvas: Image.Image,
+    selection: Selection,
+    box: Callable[[tuple[int, int]], Box],
+    cells: Iterable[tuple[int, int]] | None = None,
+) -> None:
     """A bright line along the selection's border, where a selected cell meets an unselected
-    one or the image edge, so the region reads at a glance."""
-    grid = selection.grid
+    one or the image edge, so the region reads at a glance. `box` places a cell on the canvas;
+    `cells` limits the drawing to those (default: every selected cell)."""
     width, height = canvas.size
     line = max(2, round(min(width, height) / 256))
     draw = ImageDraw.Draw(canvas)
-    for cell in selection.cells:
-        left, top, right, bottom = grid.cell_box(cell, width, height)
+    for cell in selection.cells if cells is None else cells:
+        if cell not in selection.cells:
+            continue
+        left, top, right, bottom = box(cell)
         col, row = cell
         right, bottom = right - 1, bottom - 1
         sides = (
@@ -222,7 +251,7 @@ def _draw_outline(canvas: Image.Image, selection: Selection) -> None:
                 draw.line(points, fill=_OUTLINE, width=line)
 
 
-def _encode(canvas: Image.Image, fmt: PreviewFormat) -> bytes:
+def encode(canvas: Image.Image, fmt: PreviewFormat) -> bytes:
     buf = io.BytesIO()
     if fmt == "webp":
         # method 0: 4x faster than the default and barely bigger; it is a throwaway preview.

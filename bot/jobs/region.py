@@ -28,13 +28,14 @@ from bot.db.records import JobRecord, RegionSession
 from bot.errors import Refused
 from bot.imaging import (
     MaskRejected,
+    PaintState,
     Selection,
     encode_mask,
-    grid_for,
     mask_from_selection,
     mask_from_upload,
     normalize_mask,
     open_image,
+    paint_grid,
 )
 from bot.jobs.actions import ActionService, PressInput
 from bot.jobs.events import Requester
@@ -77,8 +78,9 @@ class RegionService:
         if info.kind != ButtonKind.INPAINT:
             raise Refused("button.expired")
         await self.actions.check_policy(job, req)
-        if await self.db.claims.get(job_id, index) is not None:
-            raise Refused("button.claimed")
+        claim = await self.db.claims.get(job_id, index)
+        if claim is not None and claim.child_job_id is None:  # a press is being submitted
+            raise Refused("button.on_its_way")
         return await self.db.regions.create(
             job_id=job_id,
             button_index=index,
@@ -123,15 +125,20 @@ class RegionService:
         return image
 
     def selection_of(self, session: RegionSession, image: Image.Image) -> Selection:
-        grid = grid_for(*image.size)
+        """The painted cells on the editor's fine grid for this image (bot/imaging/paint.py),
+        empty when nothing readable is stored."""
+        grid = paint_grid(*image.size)
         if session.selection:
             try:
-                return Selection.from_str(session.selection)
+                return PaintState.from_str(session.selection, grid).selection
             except ValueError:
                 pass
-        return Selection.empty(grid)
+        return PaintState.new(grid).selection
 
-    async def save_selection(self, session_id: int, user_id: int, selection: Selection) -> None:
+    async def save_selection(
+        self, session_id: int, user_id: int, selection: Selection | PaintState
+    ) -> None:
+        """Store the editor's state (or a bare selection on the fine grid)."""
         await self.session(session_id, user_id)
         await self.db.regions.set_selection(session_id, selection.to_str())
 
@@ -140,9 +147,9 @@ class RegionService:
         image = await self.source(job)
         selection = self.selection_of(session, image)
         if selection.is_empty:
-            raise Refused("mask.empty")
+            raise Refused("region.empty")
         if selection.is_full:
-            raise Refused("mask.full")
+            raise Refused("region.full")
         mask = mask_from_selection(selection, *image.size)
         return await self.submit(session_id, req, mask, prompt)
 

@@ -5,6 +5,10 @@ The 🖌️ button opens an ephemeral chooser. "Paint here" opens an ephemeral c
 every change re-renders the preview in place (type-7 update); "Upload a mask" opens a modal
 whose mask is shown for confirmation. Nothing is charged before Continue's modal is submitted
 or Confirm is pressed.
+
+The editor has two levels (bot/imaging/paint.py): coarse cells on the whole image, and "Refine
+<cell>" in the menu for that cell's 3 x 3 sub-cells. Its whole state (selection, pending
+Grow/Shrink steps, the cell being refined) is stored in the session after every change.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -23,21 +28,25 @@ from bot.errors import Refused
 from bot.imaging import (
     PRESETS,
     ImageRejected,
-    Selection,
+    PaintState,
+    paint_grid,
     render_mask_preview,
     render_region_preview,
+    render_zoom_preview,
 )
+from bot.imaging.paint import stored_selection
 from bot.jobs.events import Requester
 from bot.jobs.region import MAX_UPLOAD
 from bot.messages import say
 from bot.ui.clicks import requester, tell
 from bot.ui.ids import ButtonRef, RegionRef
 from bot.ui.region_view import (
+    WHOLE,
+    ZOOM_PREFIX,
     RegionPromptModal,
     UploadModal,
     chooser_view,
     confirm_view,
-    editor_grid,
     editor_view,
 )
 from bot.ui.render import NO_PINGS, job_embed
@@ -51,25 +60,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Answer a click within this (of Discord's 3 s) or defer first: a cold source image is a download.
 QUICK = 1.5
-EDITS: dict[str, Callable[[Selection], Selection]] = {
-    "inv": Selection.invert,
-    "clr": Selection.clear,
-    "grow": Selection.grow,
-    "shrink": Selection.shrink,
+EDITS: dict[str, Callable[[PaintState], PaintState]] = {
+    "inv": PaintState.invert,
+    "clr": PaintState.clear,
+    "grow": PaintState.grow,
+    "shrink": PaintState.shrink,
 }
+_MENU_VALUE = re.compile(rf"{WHOLE}|{ZOOM_PREFIX}(?:0|[1-9][0-9]?)")
 
 
-def editor_selection(session: RegionSession, size: tuple[int, int]) -> Selection:
-    """The stored selection, or an empty one on the editor's grid for this aspect ratio."""
-    grid = editor_grid(*size)
+def editor_state(session: RegionSession, size: tuple[int, int]) -> PaintState:
+    """The stored editor state, or an empty one on the grid for this image's aspect ratio (a
+    stored state that is unreadable or of another grid is dropped)."""
+    grid = paint_grid(*size)
     if session.selection:
         try:
-            stored = Selection.from_str(session.selection)
+            return PaintState.from_str(session.selection, grid)
         except ValueError:
-            stored = None
-        if stored is not None and stored.grid == grid:
-            return stored
-    return Selection.empty(grid)
+            pass
+    return PaintState.new(grid)
 
 
 class RegionUI:
@@ -88,7 +97,11 @@ class RegionUI:
             allowed_mentions=NO_PINGS,
         )
 
-    async def on_button(self, interaction: discord.Interaction[MJBot], ref: RegionRef) -> None:
+    async def on_button(
+        self, interaction: discord.Interaction[MJBot], ref: RegionRef, label: str | None = None
+    ) -> None:
+        """A control of the chooser, editor or confirmation; `label` is the pressed button's
+        label as the message showed it (a cell button of an outdated view is not applied)."""
         try:
             if ref.op == "paint":
                 await self._paint(interaction, ref.session_id)
@@ -106,13 +119,13 @@ class RegionUI:
                     content=say("region.cancelled"), attachments=[], view=None
                 )
             elif ref.op.startswith("pre:"):
-                preset = ref.op[4:]
-                await self._update(interaction, ref.session_id, lambda s: s.preset(s.grid, preset))
+                value = ref.op[4:]
+                await self._update(interaction, ref.session_id, lambda s: _menu(s, value))
             elif ref.op in EDITS:
                 await self._update(interaction, ref.session_id, EDITS[ref.op])
             else:  # "c<n>": the template allows nothing else
                 index = int(ref.op[1:])
-                await self._update(interaction, ref.session_id, lambda s: _toggle(s, index))
+                await self._update(interaction, ref.session_id, lambda s: _press(s, index, label))
         except Refused as exc:
             await _say(interaction, say(exc.key, **exc.fields))
         except Exception:
@@ -122,7 +135,7 @@ class RegionUI:
     async def on_preset(
         self, interaction: discord.Interaction[MJBot], session_id: int, preset: str
     ) -> None:
-        if preset not in PRESETS:
+        if preset not in PRESETS and not _MENU_VALUE.fullmatch(preset):
             await _say(interaction, say("button.expired"))
             return
         await self.on_button(interaction, RegionRef(session_id, f"pre:{preset}"))
@@ -133,50 +146,61 @@ class RegionUI:
         session, job = await self.bot.region.session(session_id, interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         image = await self.bot.region.source(job)
-        selection = editor_selection(session, image.size)
+        state = editor_state(session, image.size)
         await interaction.edit_original_response(
-            **await self._editor(session_id, job, image, selection)
+            **await self._editor(session_id, job, image, state)
         )
 
     async def _update(
         self,
         interaction: discord.Interaction[MJBot],
         session_id: int,
-        change: Callable[[Selection], Selection],
+        change: Callable[[PaintState], PaintState],
     ) -> None:
-        """Apply one edit to the stored selection and re-render the editor in place."""
+        """Apply one edit to the stored state and re-render the editor in place."""
         lock = self._locks.setdefault(session_id, asyncio.Lock())
         async with lock:  # two quick clicks must not both read the old selection
             session, job = await self.bot.region.session(session_id, interaction.user.id)
 
             async def work() -> dict[str, Any]:
                 image = await self.bot.region.source(job)
-                selection = change(editor_selection(session, image.size))
-                await self.bot.region.save_selection(session_id, interaction.user.id, selection)
-                return await self._editor(session_id, job, image, selection)
+                state = change(editor_state(session, image.size))
+                await self.bot.region.save_selection(session_id, interaction.user.id, state)
+                return await self._editor(session_id, job, image, state)
 
             await _update_in_place(interaction, work())
 
     async def _editor(
-        self, session_id: int, job: JobRecord, image: Image.Image, selection: Selection
+        self, session_id: int, job: JobRecord, image: Image.Image, state: PaintState
     ) -> dict[str, Any]:
-        preview = await asyncio.to_thread(
-            render_region_preview, image, selection, key=f"job:{job.id}"
-        )
-        cells = ", ".join(selection.labels()) or say("region.paint_none")
+        key = f"job:{job.id}"
+        cells = ", ".join(state.labels()) or say("region.paint_none")
+        if state.zoom is None:
+            preview = await asyncio.to_thread(
+                render_region_preview, image, state.selection, key=key, grid=state.coarse
+            )
+            content = say("region.paint", cells=cells)
+        else:
+            preview = await asyncio.to_thread(render_zoom_preview, image, state, key=key)
+            cell = state.coarse.label(state.zoom)
+            content = say("region.paint_zoom", cell=cell, cells=cells)
         return {
-            "content": say("region.paint", cells=cells),
+            "content": content,
             "attachments": [discord.File(io.BytesIO(preview), filename="region.webp")],
-            "view": editor_view(session_id, selection),
+            "view": editor_view(session_id, state),
         }
 
     async def _continue(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
+        # No image here (a modal must be the first answer): the stored cells say enough.
         session, job = await self.bot.region.session(session_id, interaction.user.id)
-        selection = Selection.from_str(session.selection) if session.selection else None
+        try:
+            selection = stored_selection(session.selection)
+        except ValueError:
+            selection = None
         if selection is None or selection.is_empty:
-            raise Refused("mask.empty")
+            raise Refused("region.empty")
         if selection.is_full:
-            raise Refused("mask.full")
+            raise Refused("region.full")
         prefill = session.prompt or job.final_prompt or job.prompt
         await interaction.response.send_modal(RegionPromptModal(session_id, prefill))
 
@@ -286,11 +310,26 @@ class RegionUI:
         await self.bot.presenter.refresh(session.job_id)  # 🖌️ now shows as pressed
 
 
-def _toggle(selection: Selection, index: int) -> Selection:
-    cells = list(selection.grid.cells())
+def _press(state: PaintState, index: int, label: str | None) -> PaintState:
+    buttons = state.buttons()
+    if index >= len(buttons):
+        raise Refused("region.session_gone")  # a button of no view of this grid: a forged id
+    if label is not None and buttons[index].label != label:
+        return state  # an outdated editor message (another view): show the current one
+    return state.press(index)
+
+
+def _menu(state: PaintState, value: str) -> PaintState:
+    """A choice in the editor's menu: a shape, "whole" or "z<coarse cell index>"."""
+    if value in PRESETS:
+        return state.preset(value)
+    if value == WHOLE:
+        return state.zoom_to(None)
+    cells = list(state.coarse.cells())
+    index = int(value.removeprefix(ZOOM_PREFIX))
     if index >= len(cells):
-        raise Refused("region.session_gone")  # a button of another grid: a forged id
-    return selection.toggle(cells[index])
+        raise Refused("button.expired")  # a menu of another grid
+    return state.zoom_to(cells[index])
 
 
 def _image_sentence(exc: ImageRejected, attachment: discord.Attachment | None) -> str:

@@ -1,9 +1,14 @@
 """The Vary (Region) components: chooser, cell editor, upload confirmation and their modals.
 
 Every control is a persistent DynamicItem whose custom_id carries only the session id and an
-operation (`mj:v1:r:<session>:<op>`); the selection and the staged mask live in the database,
-so a restart loses nothing. Modals are in memory (discord-notes.md) and charge nothing until
-submitted: a modal closed without submitting leaves no trace upstream.
+operation (`mj:v1:r:<session>:<op>`); the selection, the view and the staged mask live in the
+database, so a restart loses nothing. Modals are in memory (discord-notes.md) and charge
+nothing until submitted: a modal closed without submitting leaves no trace upstream.
+
+The cell editor (two levels, bot/imaging/paint.py) always fits a classic message's 5 action
+rows: up to 3 rows of cell buttons (at most 5 x 3 coarse cells, or the 3 x 3 sub-cells of the
+cell being refined), the tool row (Invert, Clear, Grow, Shrink, Continue) and the menu (shapes,
+"Refine <cell>" for each other coarse cell, "Whole image" while refining: at most 22 options).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.imaging import PRESETS, Grid, Selection, grid_for
+from bot.imaging import PRESETS, SPLIT, PaintState
 from bot.messages import say
 from bot.ui.ids import REGION_BUTTON_TEMPLATE, REGION_SELECT_TEMPLATE, RegionRef
 
@@ -49,7 +54,8 @@ class RegionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REGI
         return cls(ref, item if isinstance(item, discord.ui.Button) else None)
 
     async def callback(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
-        await interaction.client.region_ui.on_button(interaction, self.ref)
+        label = self.item.label if isinstance(self.item, discord.ui.Button) else None
+        await interaction.client.region_ui.on_button(interaction, self.ref, label)
 
 
 class RegionPresetSelect(
@@ -61,11 +67,11 @@ class RegionPresetSelect(
         self.session_id = session_id
 
     @classmethod
-    def build(cls, session_id: int, *, row: int) -> RegionPresetSelect:
+    def build(cls, session_id: int, state: PaintState, *, row: int) -> RegionPresetSelect:
         select: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=RegionRef(session_id, "pre").custom_id,
             placeholder=say("region.preset_placeholder"),
-            options=_presets(),
+            options=_menu(state),
             row=row,
         )
         return cls(session_id, select)
@@ -90,9 +96,22 @@ def _presets() -> list[discord.SelectOption]:
     return [discord.SelectOption(label=say(f"region.preset.{p}"), value=p) for p in PRESETS]
 
 
-def editor_grid(width: int, height: int) -> Grid:
-    """Discord allows 5 rows of 5 buttons: up to 3 rows of cells, one of controls, one select."""
-    return grid_for(width, height, 15, max_cols=5, max_rows=3)
+#: The menu's values besides the shapes: "whole" (back to the whole image), "z<n>" (refine
+#: coarse cell n, in button order).
+WHOLE = "whole"
+ZOOM_PREFIX = "z"
+
+
+def _menu(state: PaintState) -> list[discord.SelectOption]:
+    options = []
+    if state.zoom is not None:
+        options.append(discord.SelectOption(label=say("region.zoom_out"), value=WHOLE))
+    options += _presets()
+    for index, cell in enumerate(state.coarse.cells()):
+        if cell != state.zoom:
+            label = say("region.zoom_in", cell=state.coarse.label(cell))
+            options.append(discord.SelectOption(label=label, value=f"{ZOOM_PREFIX}{index}"))
+    return options
 
 
 def chooser_view(session_id: int, link: str | None) -> discord.ui.View:
@@ -106,22 +125,27 @@ def chooser_view(session_id: int, link: str | None) -> discord.ui.View:
     return view
 
 
-def editor_view(session_id: int, selection: Selection) -> discord.ui.View:
-    """One button per cell, laid out like the grid; then the controls and the presets."""
-    grid = selection.grid
+_STYLES = {"all": Style.primary, "some": Style.success, "none": Style.secondary}
+
+
+def editor_view(session_id: int, state: PaintState) -> discord.ui.View:
+    """One button per cell of the current view, laid out like the cells (blue: selected,
+    green: partly selected); then the controls and the menu."""
     view = discord.ui.View(timeout=None)
-    for index, cell in enumerate(grid.cells()):
-        style = Style.primary if cell in selection else Style.secondary
-        ref = RegionRef(session_id, f"c{index}")
-        view.add_item(RegionButton.build(ref, grid.label(cell), row=cell[1], style=style))
-    controls = grid.rows
+    cols = state.coarse.cols if state.zoom is None else SPLIT
+    buttons = state.buttons()
+    for button in buttons:
+        ref = RegionRef(session_id, f"c{button.index}")
+        style = _STYLES[button.mark]
+        view.add_item(RegionButton.build(ref, button.label, row=button.index // cols, style=style))
+    controls = -(-len(buttons) // cols)
     for op, key in (("inv", "invert"), ("clr", "clear"), ("grow", "grow"), ("shrink", "shrink")):
         view.add_item(
             RegionButton.build(RegionRef(session_id, op), say(f"region.{key}"), row=controls)
         )
     go = RegionRef(session_id, "go")
     view.add_item(RegionButton.build(go, say("region.continue"), row=controls, style=Style.success))
-    view.add_item(RegionPresetSelect.build(session_id, row=controls + 1))
+    view.add_item(RegionPresetSelect.build(session_id, state, row=controls + 1))
     return view
 
 

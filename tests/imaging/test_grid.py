@@ -96,10 +96,11 @@ def test_presets() -> None:
     assert Selection.preset(grid, "top").cells == {(c, r) for c in range(4) for r in range(2)}
     assert Selection.preset(grid, "bottom") == Selection.preset(grid, "top").invert()
     assert Selection.preset(grid, "right") == Selection.preset(grid, "left").invert()
-    oval = Selection.preset(grid, "oval")
-    assert oval.cells == set(grid.cells()) - {(0, 0), (3, 0), (0, 3), (3, 3)}
+    assert Selection.preset(grid, "oval").labels() == ["B2", "C2", "B3", "C3"]
+    assert len(Selection.preset(Grid(15, 9), "oval")) == 7 + 9 + 11 + 9 + 7
     wide = Grid(5, 3)
-    assert Selection.preset(wide, "centre").labels() == ["B2", "C2", "D2"]
+    assert Selection.preset(wide, "centre").labels() == ["C2"]
+    assert len(Selection.preset(Grid(15, 9), "centre")) == 5 * 3  # the middle third
     for name in PRESETS:
         for shape in ((1, 1), (1, 4), (5, 1), (3, 5)):
             assert not Selection.preset(Grid(*shape), name).is_empty
@@ -109,13 +110,13 @@ def test_presets() -> None:
 
 def test_serialisation_round_trip() -> None:
     rng = random.Random(3)
-    for cols, rows in ((4, 4), (5, 3), (3, 5), (5, 4), (1, 1), (9, 9)):
+    for cols, rows in ((4, 4), (5, 3), (3, 5), (5, 4), (1, 1), (9, 9), (15, 9), (25, 25)):
         grid = Grid(cols, rows)
         cells = list(grid.cells())
         for _ in range(50):
             sel = Selection.of(grid, rng.sample(cells, rng.randint(0, len(cells))))
             text = sel.to_str()
-            assert len(text) <= 25
+            assert len(text) <= (25 if grid.size <= 81 else 43 if grid.size <= 135 else 163)
             assert Selection.from_str(text) == sel
     assert Selection.preset(Grid(4, 4), "centre").to_str() == "4x4:660"
     assert Selection.empty(Grid(5, 3)).to_str() == "5x3:0"
@@ -136,11 +137,25 @@ def test_serialisation_round_trip() -> None:
         "4x4:-1",
         "4x4:f ",
         "x:1",
+        "26x1:1",
+        "09x9:1",
+        "3x3:1;z1",
     ],
 )
 def test_serialisation_is_strict(text: str) -> None:
     with pytest.raises(ValueError):
         Selection.from_str(text)
+
+
+def test_regrid_splits_every_cell_into_a_block() -> None:
+    coarse = Selection.of(Grid(3, 2), [(0, 0), (2, 1)])
+    fine = coarse.regrid(Grid(9, 6))
+    assert fine.cells == {(c, r) for c in range(3) for r in range(3)} | {
+        (c, r) for c in range(6, 9) for r in range(3, 6)
+    }
+    assert fine.regrid(Grid(9, 6)) == fine
+    with pytest.raises(ValueError):
+        coarse.regrid(Grid(4, 4))
 
 
 def test_selection_is_a_hashable_value() -> None:

@@ -1,15 +1,18 @@
-"""The Vary (Region) editor fits Discord's limits for every aspect ratio, and its ids parse."""
+"""The Vary (Region) editor fits Discord's limits for every aspect ratio and view, and its ids
+parse."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from bot.db.records import RegionSession
-from bot.imaging import Selection
+from bot.errors import Refused
+from bot.imaging import PaintState, Selection, fine_grid
 from bot.ui.ids import EXPIRED_TEMPLATE, REGION_BUTTON_TEMPLATE, REGION_SELECT_TEMPLATE
-from bot.ui.region import editor_selection
+from bot.ui.region import _press, editor_state
 from bot.ui.region_view import chooser_view, confirm_view, editor_view
 
 BIG_ID = 123456789012345678
@@ -23,15 +26,11 @@ def session(selection: str = "") -> RegionSession:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("size", [(1024, 1024), (1456, 816), (816, 1456), (2048, 512), (64, 2048)])
-def test_the_editor_fits_five_rows_of_five(size: tuple[int, int]) -> None:
-    selection = editor_selection(session(), size)
-    assert selection.grid.rows <= 3 and selection.grid.cols <= 5
-    view = editor_view(BIG_ID, Selection.full(selection.grid))
-    rows = view.to_components()
-    assert len(rows) <= 5
-    assert all(len(row["components"]) <= 5 for row in rows)
-    ids = [c["custom_id"] for row in rows for c in row["components"]]
+def _check_limits(view_rows: list[dict[str, Any]]) -> None:
+    assert len(view_rows) <= 5
+    components = [c for row in view_rows for c in row["components"]]
+    assert all(len(row["components"]) <= 5 for row in view_rows)
+    ids = [c["custom_id"] for c in components]
     assert len(set(ids)) == len(ids)
     for custom_id in ids:
         assert len(custom_id) <= 100
@@ -41,12 +40,50 @@ def test_the_editor_fits_five_rows_of_five(size: tuple[int, int]) -> None:
         )
 
 
-def test_a_stored_selection_is_kept_only_on_its_grid() -> None:
-    grid = editor_selection(session(), (1024, 1024)).grid
-    kept = Selection.preset(grid, "centre")
-    assert editor_selection(session(kept.to_str()), (1024, 1024)) == kept
-    assert editor_selection(session("9x9:1"), (1024, 1024)).is_empty
-    assert editor_selection(session("garbage"), (1024, 1024)).is_empty
+@pytest.mark.parametrize(
+    "size",
+    [(1024, 1024), (1344, 896), (896, 1344), (1456, 816), (816, 1456), (2048, 512), (64, 2048)],
+)
+def test_the_editor_fits_five_rows_of_five_in_every_view(size: tuple[int, int]) -> None:
+    state = editor_state(session(), size)
+    assert state.coarse.rows <= 3 and state.coarse.cols <= 5
+    views = [state.invert()] + [state.zoom_to(cell) for cell in state.coarse.cells()]
+    for view in views:
+        rows = editor_view(BIG_ID, view).to_components()
+        _check_limits(rows)
+        cells = [c["label"] for row in rows[:-2] for c in row["components"]]
+        assert cells == [b.label for b in view.buttons()]
+        tools = [c["label"] for c in rows[-2]["components"]]
+        assert tools == ["Invert", "Clear", "Grow", "Shrink", "Continue"]
+        (menu,) = rows[-1]["components"]
+        assert menu["type"] == 3
+        values = [o["value"] for o in menu["options"]]
+        assert len(values) == len(set(values)) <= 25
+        assert all(len(o["label"]) <= 100 for o in menu["options"])
+        assert ("whole" in values) == (view.zoom is not None)
+
+
+def test_cell_styles_show_selected_and_partly_selected_cells() -> None:
+    state = editor_state(session(), (1024, 1024)).press(0).zoom_to((1, 0)).press(0)
+    rows = editor_view(BIG_ID, state.zoom_to(None)).to_components()
+    styles = {c["label"]: c["style"] for c in rows[0]["components"]}
+    assert styles == {"A1": 1, "B1": 3, "C1": 2}  # blue: all, green: some, grey: none
+    zoomed = editor_view(BIG_ID, state).to_components()
+    assert [c["label"] for c in zoomed[0]["components"]] == ["B1·1", "B1·2", "B1·3"]
+    assert [c["style"] for c in zoomed[0]["components"]] == [1, 2, 2]
+
+
+def test_a_stored_state_is_kept_only_on_its_grid() -> None:
+    fresh = editor_state(session(), (1024, 1024))
+    kept = fresh.preset("centre").zoom_to((2, 2)).grow()
+    assert editor_state(session(kept.to_str()), (1024, 1024)) == kept
+    # Stored before the two levels, on the 3 x 3 grid: the same cells, now 3 x 3 sub-cells each.
+    old = editor_state(session("3x3:10"), (1024, 1024))
+    assert old.labels() == ["B2"] and old.selection.grid == fine_grid(fresh.coarse)
+    assert editor_state(session("4x4:1"), (1024, 1024)) == fresh
+    assert editor_state(session("garbage"), (1024, 1024)) == fresh
+    full = Selection.full(fine_grid(fresh.coarse)).to_str()
+    assert editor_state(session(full), (10, 10)).selection.is_full  # any square image
 
 
 @pytest.mark.fault(23)
@@ -63,3 +100,20 @@ def test_the_chooser_links_the_web_editor_only_when_there_is_a_link() -> None:
     (*_, web) = chooser_view(1, "https://mj.example.org/region/x").children
     assert getattr(web, "url", None) == "https://mj.example.org/region/x"
     assert len(confirm_view(1).children) == 2
+
+
+def test_every_view_of_a_state_has_its_own_labels() -> None:
+    state = PaintState.new(editor_state(session(), (1344, 896)).coarse)
+    labels = {b.label for cell in state.coarse.cells() for b in state.zoom_to(cell).buttons()}
+    assert len(labels) == 15 * 9  # an outdated message's label names one sub-cell only
+    assert not labels & {b.label for b in state.buttons()}
+
+
+def test_a_tap_on_an_outdated_view_only_shows_the_current_one() -> None:
+    whole = PaintState.new(editor_state(session(), (1024, 1024)).coarse)
+    refining = whole.zoom_to((1, 1))
+    assert _press(refining, 0, "A1") == refining  # pressed in an older whole-image message
+    assert _press(refining, 0, "B2·1").labels() == ["B2·1"]
+    assert _press(whole, 4, None).labels() == ["B2"]
+    with pytest.raises(Refused):
+        _press(refining, 9, None)  # c9 exists in no view of a 3 x 3 sub-grid: forged
