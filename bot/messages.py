@@ -86,6 +86,13 @@ SENTENCES: Final[dict[str, str]] = {
     # Buttons and modals
     "button.expired": "This button has expired. Run the command again.",
     "button.claimed": "That was already requested.",
+    "batch.confirm": "This prompt starts **{count} jobs** at {each} credit(s) each: **{total} "
+    "credits** in all. Nothing is charged until you press Start.",
+    "batch.more": "…and {count} more.",
+    "batch.start": "Start {count} jobs",
+    "batch.starting": "Starting…",
+    "batch.started": "Started {count} of {total} jobs.",
+    "batch.cancelled": "Cancelled: nothing was started or charged.",
     "shorten.tokens": "Important tokens:",
     "shorten.title": "Imagine this prompt",
     "refused.typed": "What you typed, to copy: {text}",

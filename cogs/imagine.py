@@ -10,11 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import Refused
+from bot.jobs import multipliers
 from bot.jobs.defaults import resolve
 from bot.jobs.prompts import VERSION_CHOICES, ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
 from bot.ui.clicks import refuse, requester, tell
+from bot.ui.confirm import Batch, BatchConfirm, confirmation_text
 from bot.ui.render import NO_PINGS, job_embed
 
 if TYPE_CHECKING:
@@ -97,9 +99,25 @@ class Imagine(commands.Cog):
             mode, private = given.mode, given.private
             # Every check but the quotas, before deferring: a refusal is private and at once.
             built = build_prompt(given.prompt, given.options)
-            text = await self.bot.jobs.admit(req, mode=mode, prompt=built)
+            text = await self.bot.jobs.admit(req, mode=mode, prompt=built, several=True)
+            jobs = multipliers.count(text or built).jobs  # within the server's cap: admitted
         except Refused as exc:
             await tell(interaction, say(exc.key, **exc.fields))
+            return
+        if jobs > 1:  # several jobs: only after a private confirmation with their cost
+            batch = Batch(
+                prompts=multipliers.expand(text or built, jobs),
+                mode=mode,
+                private=private,
+                cost=self.bot.jobs.config.cost_of(mode),
+                meta={"attachment_limit": interaction.filesize_limit},
+            )
+            await interaction.response.send_message(
+                confirmation_text(batch),
+                view=BatchConfirm(self.bot, req, batch),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:

@@ -73,7 +73,7 @@ class GuildSettings:
     default_mode: str | None = None  # None: the operator's default
     relax_enabled: bool = True  # guilds may turn it off; needs the operator's RELAX_ENABLED too
     nsfw_policy: NsfwPolicy = NsfwPolicy.NSFW_CHANNELS
-    max_repeat: int = 1  # each repeat is another paid job
+    max_repeat: int = 10  # jobs one prompt may start ({a,b}, --repeat), each paid
     concurrent_per_user: int | None = None  # jobs running at once per member; None: no limit
     cooldown_seconds: int = 0  # between two jobs of one member
     # Roles with their own daily quota: (role id, quota or None for unlimited). A member with

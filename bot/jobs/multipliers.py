@@ -97,3 +97,33 @@ def count(prompt: str) -> Multipliers:
             raise BadRepeat(value)
         repeat = max(repeat, int(value))
     return Multipliers(repeat=repeat, permutations=count_permutations(prompt))
+
+
+def expand(prompt: str, limit: int) -> list[str]:
+    """The prompts a multiplied prompt stands for, as Midjourney expands them: every choice of
+    every brace group (nested ones too), each `--repeat` times, the `--repeat` itself removed.
+    Call it only after `count` said there are at most `limit` (it stops there anyway)."""
+    found = count(prompt)
+    plain = " ".join(_REPEAT.sub(" ", prompt).split())
+    return [p for p in _permute(plain) for _ in range(found.repeat)][:limit]
+
+
+def _permute(text: str) -> list[str]:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "{":
+            parsed = _options(text, i)
+            if parsed is None:
+                break
+            options, end = parsed
+            head, tail = text[:i], text[end:]
+            results: list[str] = []
+            for option in (o.strip() for o in options):
+                if option:
+                    results.extend(_permute(head + option + tail))
+            return results or [" ".join((head + tail).split())]
+        i += 1
+    return [" ".join(text.replace("\\,", ",").split())]

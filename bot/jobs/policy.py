@@ -42,9 +42,12 @@ class Policy:
         mode: str,
         typed_prompt: str | None = None,
         prompt: str | None = None,
+        several: bool = False,
     ) -> tuple[str | None, Limits]:
         try:
-            return await self._admit(req, mode=mode, typed_prompt=typed_prompt, prompt=prompt)
+            return await self._admit(
+                req, mode=mode, typed_prompt=typed_prompt, prompt=prompt, several=several
+            )
         except Refused as exc:
             if exc.key == "prompt.banned" and req.guild_id is not None:
                 await self.hit(req.guild_id, req.user_id, "banned_word", str(exc.fields["word"]))
@@ -62,6 +65,7 @@ class Policy:
         mode: str,
         typed_prompt: str | None = None,
         prompt: str | None = None,
+        several: bool = False,
     ) -> tuple[str | None, Limits]:
         """Run every check; returns the typed prompt as it will be sent (normalised) and the
         quotas that apply. `typed_prompt` is what the user typed (all prompt checks);
@@ -77,7 +81,7 @@ class Policy:
         banned = [*DEFAULT_BANNED, *(settings.banned_words if settings else ())]
         if typed_prompt is not None:
             max_jobs = settings.max_repeat if settings else 1
-            typed_prompt = check_prompt(typed_prompt, banned, max_jobs=max_jobs)
+            typed_prompt = check_prompt(typed_prompt, banned, max_jobs=max_jobs, several=several)
         for text in (typed_prompt, prompt):
             if text is None:
                 continue

@@ -165,10 +165,16 @@ def normalise_dashes(prompt: str) -> str:
 
 
 def check_prompt(
-    prompt: str, banned: Iterable[str], *, limit: int = MAX_PROMPT, max_jobs: int = 1
+    prompt: str,
+    banned: Iterable[str],
+    *,
+    limit: int = MAX_PROMPT,
+    max_jobs: int = 1,
+    several: bool = False,
 ) -> str:
     """The prompt ready to send, or PromptRejected with the first problem found.
-    `max_jobs` is how many jobs permutations and --repeat may multiply it into."""
+    `max_jobs` is how many jobs permutations and --repeat may multiply it into; `several`:
+    the caller expands it into that many jobs itself (else a multiplied prompt is refused)."""
     prompt = normalise_dashes(prompt)
     if not prompt or prompt.startswith("--"):
         raise PromptRejected("prompt.empty")
@@ -178,11 +184,11 @@ def check_prompt(
     if word is not None:
         raise PromptRejected("prompt.banned", word=word)
     check_params(prompt)
-    check_multipliers(prompt, max_jobs)
+    check_multipliers(prompt, max_jobs, several=several)
     return prompt
 
 
-def check_multipliers(prompt: str, max_jobs: int) -> None:
+def check_multipliers(prompt: str, max_jobs: int, *, several: bool = False) -> None:
     """Refuse a prompt that would start several paid jobs: over the guild's cap always, and
     within it too until the bot expands them itself (each must be its own charged job)."""
     try:
@@ -196,7 +202,8 @@ def check_multipliers(prompt: str, max_jobs: int) -> None:
         raise PromptRejected(
             "prompt.too_many_jobs", count=found.jobs, how=found.describe(), limit=max_jobs
         )
-    raise PromptRejected("prompt.one_job_per_command", count=found.jobs, how=found.describe())
+    if not several:  # sent as one job, upstream would run (and bill) several
+        raise PromptRejected("prompt.one_job_per_command", count=found.jobs, how=found.describe())
 
 
 def is_nsfw(prompt: str) -> bool:

@@ -59,11 +59,25 @@ class JobService:
     # -- creating and submitting ---------------------------------------------------------
 
     async def admit(
-        self, req: Requester, *, mode: str, prompt: str | None = None, typed: bool = True
+        self,
+        req: Requester,
+        *,
+        mode: str,
+        prompt: str | None = None,
+        typed: bool = True,
+        several: bool = False,
     ) -> str | None:
         """Every check `reserve` makes but the quotas, without writing anything: a cog may ask
-        first to refuse at once. Returns the typed prompt as it will be sent."""
-        checked, _ = await self._admit(req, mode=mode, prompt=prompt, typed=typed)
+        first to refuse at once. Returns the typed prompt as it will be sent. `several`: the
+        caller expands a multiplied prompt into its jobs (each then reserved on its own)."""
+        text = prompt or None
+        checked, _ = await self.policy.admit(
+            req,
+            mode=mode,
+            typed_prompt=text if typed else None,
+            prompt=None if typed else text,
+            several=several,
+        )
         return checked
 
     async def reserve(

@@ -144,3 +144,30 @@ async def test_queued_jobs_show_what_is_ahead_and_about_when_they_start(
         third = await started[2].wait_for_message(lambda m: "1 job(s) ahead" in m.text)
         assert "starting in about 1 min" in third.text and "Queued" not in second.text
         await started[2].wait_for_message(final, timeout=30)
+
+
+async def test_permutations_start_after_a_confirmation_with_their_cost(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    asked = await alice.slash("imagine", prompt="a {red, blue} bird --repeat 2")
+    confirm = await asked.wait_for_message(lambda m: bool(m.buttons))
+    assert confirm.ephemeral and "**4 jobs**" in confirm.text and "**4 credits**" in confirm.text
+    assert "1. a red bird" in confirm.text and "4. a blue bird" in confirm.text
+    assert upstream(sim, "/submit/imagine") == []  # nothing before the confirmation
+    await alice.click(confirm, "Start 4 jobs")
+    await fake_discord.wait_until(lambda: "Started 4 of 4" in confirm.text, what="all started")
+    prompts = sorted(r.json["prompt"] for r in upstream(sim, "/submit/imagine"))
+    assert prompts == ["a blue bird", "a blue bird", "a red bird", "a red bird"]
+
+    cancelled = await (await alice.slash("imagine", prompt="a {cat, dog}")).wait_for_message(
+        lambda m: bool(m.buttons)
+    )
+    await alice.click(cancelled, "Cancel")
+    await fake_discord.wait_until(lambda: "nothing was started" in cancelled.text, what="cancel")
+    assert len(upstream(sim, "/submit/imagine")) == 4
+
+    await fake_discord.user("moderator").slash("admin prompts max-jobs", jobs=3)
+    refused = await alice.slash("imagine", prompt="a {red, blue} bird --repeat 2")
+    said = await refused.wait_for_message(lambda m: bool(m.text))
+    assert "4 jobs" in said.text and "at most 3" in said.text

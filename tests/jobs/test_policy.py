@@ -130,7 +130,7 @@ async def test_multipliers_are_capped_by_the_guild(stack: Stack) -> None:
     refusal = await refused(
         stack, stack.service.imagine(ALICE, "a \u2014Repeat 40", mode="fast"), key
     )
-    assert refusal.fields["limit"] == 1
+    assert refusal.fields["limit"] == 10  # the default cap: one prompt, at most ten jobs
     await stack.db.guilds.update(1, max_repeat=4)
     refusal = await refused(stack, stack.service.imagine(ALICE, "{a,b,c}{d,e}", mode="fast"), key)
     assert (refusal.fields["count"], refusal.fields["limit"]) == (6, 4)
