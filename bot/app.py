@@ -52,6 +52,7 @@ COGS = (
     "cogs.jobs",
     "cogs.admin",
     "cogs.report",
+    "cogs.history",
 )
 SIM_KEY = "sk-simulator"
 SHUTDOWN_STEP = 10.0

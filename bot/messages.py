@@ -93,6 +93,12 @@ SENTENCES: Final[dict[str, str]] = {
     "batch.starting": "Starting…",
     "batch.started": "Started {count} of {total} jobs.",
     "batch.cancelled": "Cancelled: nothing was started or charged.",
+    "history.empty": "You have no jobs here yet. Start one with /imagine.",
+    "history.empty_kind": "You have no {kind} jobs here yet.",
+    "history.page": "Page {page} of {pages} · {count} jobs · pick a number below to open one",
+    "history.not_yours": "This gallery belongs to the member who opened it. Run /history to see "
+    "your own jobs.",
+    "history.gone": "That job is no longer in this gallery. Run /history again.",
     "shorten.tokens": "Important tokens:",
     "shorten.title": "Imagine this prompt",
     "refused.typed": "What you typed, to copy: {text}",
