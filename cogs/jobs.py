@@ -11,9 +11,11 @@ from discord.ext import commands
 
 from bot.db.records import JobStatus
 from bot.jobs.limits import for_member, month_start
+from bot.jobs.params import PARAMS
 from bot.messages import say
 from bot.ui.clicks import requester, tell
 from bot.ui.render import NO_PINGS, job_embed, status_line
+from bot.ui.settings_panel import SettingsPanel, settings_text
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -126,15 +128,57 @@ class Jobs(commands.Cog):
             fields.append(("Between jobs", say("info.cooldown", seconds=limits.cooldown)))
         return fields
 
-    @app_commands.command(name="settings", description="Your own preferences")
+    @app_commands.command(name="settings", description="Your own defaults: speed, version, …")
     @app_commands.describe(remix="Edit the prompt before Vary, pan and reroll")
     async def settings(
         self, interaction: discord.Interaction[MJBot], remix: bool | None = None
     ) -> None:
         if remix is not None:
             await self.bot.db.users.update(interaction.user.id, remix=remix)
-        current = await self.bot.db.users.get(interaction.user.id)
-        await tell(interaction, say("settings.remix", state="on" if current.remix else "off"))
+            current = await self.bot.db.users.get(interaction.user.id)
+            await tell(interaction, say("settings.remix", state="on" if current.remix else "off"))
+            return
+        user = await self.bot.db.users.get(interaction.user.id)
+        await interaction.response.send_message(
+            settings_text(user),
+            view=SettingsPanel(self.bot, user),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    prefer = app_commands.Group(name="prefer", description="Your saved option sets")
+
+    @prefer.command(name="option", description="Save parameters as --name (empty value: remove)")
+    @app_commands.describe(
+        name="Used as --name in prompts, e.g. mine", value="e.g. --ar 3:2 --s 300"
+    )
+    async def prefer_option(
+        self,
+        interaction: discord.Interaction[MJBot],
+        name: app_commands.Range[str, 1, 20],
+        value: app_commands.Range[str, 0, 300] = "",
+    ) -> None:
+        key = name.strip().lower().removeprefix("--")
+        if key in PARAMS:
+            await tell(interaction, say("prefer.taken", name=key))
+            return
+        user = await self.bot.db.users.get(interaction.user.id)
+        sets = [(n, v) for n, v in user.option_sets if n != key]
+        if value.strip():
+            sets.append((key, value.strip()))
+        try:
+            await self.bot.db.users.update(interaction.user.id, option_sets=sets)
+        except ValueError as exc:
+            await tell(interaction, say("settings.bad", why=str(exc)))
+            return
+        saved = "prefer.saved" if value.strip() else "prefer.removed"
+        await tell(interaction, say(saved, name=key, value=value.strip()))
+
+    @prefer.command(name="list", description="Your saved option sets")
+    async def prefer_list(self, interaction: discord.Interaction[MJBot]) -> None:
+        user = await self.bot.db.users.get(interaction.user.id)
+        lines = [f"`--{n}` → `{v}`" for n, v in user.option_sets]
+        await tell(interaction, "\n".join(lines) or say("prefer.none"))
 
 
 async def setup(bot: MJBot) -> None:

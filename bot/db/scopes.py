@@ -18,6 +18,8 @@ from typing import TypedDict
 from bot.db.records import MODES, ClickPolicy, NsfwPolicy
 
 _ASPECT = re.compile(r"^\d{1,4}:\d{1,4}$")
+_CODE = re.compile(r"[A-Za-z0-9]{0,40}")
+_OPTION_NAME = re.compile(r"[a-z0-9_-]{1,20}")
 
 
 def _set(obj: object, name: str, value: object) -> None:
@@ -181,18 +183,66 @@ class UserSettings:
     user_id: int
     remix: bool = False  # V/pan/reroll open a prompt editor first
     default_mode: str | None = None  # None: the guild's, then the operator's default
-    private: bool = False  # results shown only to the user where Discord allows
+    private: bool = False  # results shown only to the user where Discord allows (stealth)
+    version: str | None = None  # "7", "niji 6": used when the prompt sets none
+    aspect: str | None = None  # "3:2"
+    stylize: int | None = None  # 0–1000
+    suffix: str = ""  # appended to every prompt
+    personalize: str | None = None  # a --p code ("" alone: --p with no code)
+    # /prefer option set: named parameter sets, `--name` in a prompt expands to the value.
+    option_sets: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         _check_bool("remix", self.remix)
         _mode("default_mode", self.default_mode)
         _check_bool("private", self.private)
+        if self.version is not None and not (
+            isinstance(self.version, str) and 0 < len(self.version) <= 10
+        ):
+            raise ValueError("version must be a short text like 7 or niji 6")
+        if self.aspect is not None and not _ASPECT.match(str(self.aspect)):
+            raise ValueError("aspect must look like 16:9")
+        if self.stylize is not None and not (_is_int(self.stylize) and 0 <= self.stylize <= 1000):
+            raise ValueError("stylize must be a whole number from 0 to 1000")
+        if not isinstance(self.suffix, str) or len(self.suffix) > 200:
+            raise ValueError("suffix must be a text of at most 200 characters")
+        _set(self, "suffix", self.suffix.strip())
+        if self.personalize is not None and not _CODE.fullmatch(str(self.personalize)):
+            raise ValueError("a personalization code is letters and digits")
+        _set(self, "option_sets", _option_sets(self.option_sets))
 
 
 class UserChanges(TypedDict, total=False):
     remix: bool
     default_mode: str | None
     private: bool
+    version: str | None
+    aspect: str | None
+    stylize: int | None
+    suffix: str
+    personalize: str | None
+    option_sets: Sequence[tuple[str, str]]
+
+
+MAX_OPTION_SETS = 20
+
+
+def _option_sets(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValueError("option sets must be a list of (name, value)")
+    found: dict[str, str] = {}
+    for item in value:
+        if isinstance(item, str | bytes) or not isinstance(item, Sequence) or len(item) != 2:
+            raise ValueError("option sets must be a list of (name, value)")
+        name, text = str(item[0]).lower(), str(item[1]).strip()
+        if not _OPTION_NAME.fullmatch(name):
+            raise ValueError("an option name is 1 to 20 letters, digits, - or _")
+        if not text or len(text) > 300:
+            raise ValueError("an option's value is 1 to 300 characters")
+        found[name] = text
+    if len(found) > MAX_OPTION_SETS:
+        raise ValueError(f"at most {MAX_OPTION_SETS} option sets")
+    return tuple(found.items())
 
 
 def _check_id(name: str, value: object) -> None:

@@ -1,7 +1,7 @@
 """Where a member's job takes what they did not type, in one documented order:
 
-    typed options (a style kit among them) > prompt parameters > personal settings > channel
-    defaults > guild defaults > the operator's settings
+    typed options (a style kit among them) > prompt parameters (and `--name` option sets) >
+    personal settings (/settings) > channel defaults > guild defaults > the operator's settings
 
 A channel's suffix is appended to every prompt, minus any parameter the prompt already sets
 (the member's own `--stylize` wins over the channel's).
@@ -94,6 +94,7 @@ async def resolve(
         if found is None:
             raise Refused("kit.unknown", name=kit)
         prompt = apply_kit(prompt, found, options=options)  # a kit is typed: before the channel's
+    prompt = expand_option_sets(prompt, dict(user.option_sets))  # /prefer option set: --mine
     taken = _names(prompt)
     typed_mode = next((m for m in _MODE_NAMES if m in taken), None)
     mode = (
@@ -105,14 +106,21 @@ async def resolve(
         or operator_mode
     )
     changes: dict[str, object] = {}
-    if channel is not None:
-        if options.aspect is None and not taken & _ASPECT_NAMES and channel.aspect:
-            changes["aspect"] = channel.aspect
-        if options.version is None and not taken & _VERSION_NAMES and channel.version:
-            changes["version"] = channel.version
-        if channel.suffix:
-            suffix = _without(channel.suffix, spellings(taken | _typed(options)))
-            prompt = f"{prompt} {suffix}".strip()
+    # Personal settings, then the channel's: each only where nothing above set it.
+    aspect = user.aspect or (channel.aspect if channel else None)
+    if options.aspect is None and not taken & _ASPECT_NAMES and aspect:
+        changes["aspect"] = aspect
+    version = user.version or (channel.version if channel else None)
+    if options.version is None and not taken & _VERSION_NAMES and version:
+        changes["version"] = version
+    if options.stylize is None and not spellings(taken) & {"stylize"} and user.stylize is not None:
+        changes["stylize"] = user.stylize
+    if user.personalize is not None and not spellings(taken) & {"p", "personalize"}:
+        prompt = f"{prompt} --p {user.personalize}".strip()
+    for suffix in (user.suffix, channel.suffix if channel else ""):
+        if suffix:
+            extra = _without(suffix, spellings(_names(prompt) | _typed(options)))
+            prompt = f"{prompt} {extra}".strip()
     if private is None:
         if user.private:
             private = True
@@ -122,6 +130,16 @@ async def resolve(
             private = guild.private_by_default if guild else False
     options = dataclasses.replace(options, **changes)  # type: ignore[arg-type]
     return JobDefaults(prompt, options, mode, private)
+
+
+def expand_option_sets(prompt: str, sets: dict[str, str]) -> str:
+    """`--name` of a saved option set (/prefer option set) becomes its parameters."""
+    if not sets:
+        return prompt
+    return " ".join(
+        sets[token[2:].lower()] if token.startswith("--") and token[2:].lower() in sets else token
+        for token in prompt.split()
+    )
 
 
 def _typed(options: ImagineOptions) -> set[str]:
