@@ -108,6 +108,9 @@ SENTENCES: Final[dict[str, str]] = {
     "prefer.saved": "Saved: --{name} in a prompt now means {value}.",
     "prefer.removed": "--{name} was removed.",
     "prefer.none": "No option sets yet: /prefer option name:mine value:--ar 3:2 --s 300.",
+    "describe.one_source": "Give an image to describe: attach one, or give its web address "
+    "(https://…), not both.",
+    "describe.running": "Reading your image…",
     "shorten.tokens": "Important tokens:",
     "shorten.title": "Imagine this prompt",
     "refused.typed": "What you typed, to copy: {text}",

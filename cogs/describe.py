@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -23,14 +24,22 @@ class Describe(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="describe", description="Four prompts that could make an image")
-    @app_commands.describe(image="The image to describe", private="Only you see the job")
+    @app_commands.describe(
+        image="The image to describe",
+        link="Or the address of an image on the web (https://…)",
+        private="Only you see the job",
+    )
     async def describe(
         self,
         interaction: discord.Interaction[MJBot],
-        image: discord.Attachment,
+        image: discord.Attachment | None = None,
+        link: str | None = None,
         private: bool = False,
     ) -> None:
         req = requester(interaction)
+        if (image is None) == (link is None) or (link and not _web_link(link)):
+            await tell(interaction, say("describe.one_source"))
+            return
         mode = self.bot.settings.default_mode.value
         try:
             await self.bot.jobs.admit(req, mode=mode)  # refuse at once, before deferring
@@ -39,8 +48,10 @@ class Describe(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
-            url = await image_data_url(image)
-            meta = {"attachment_limit": interaction.filesize_limit}
+            url = await image_data_url(image) if image is not None else str(link).strip()
+            # The image is shown while it is described: the attachment's own link lasts the job.
+            shown = image.url if image is not None else str(link).strip()
+            meta = {"attachment_limit": interaction.filesize_limit, "source_image": shown}
             job = await self.bot.jobs.describe(req, url, mode=mode, private=private, meta=meta)
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)
@@ -49,6 +60,11 @@ class Describe(commands.Cog):
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
         await self.bot.presenter.adopt(job, message, response=True)
+
+
+def _web_link(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and len(text) <= 2000
 
 
 async def setup(bot: MJBot) -> None:

@@ -239,10 +239,16 @@ class JobService:
         meta: dict[str, Any] | None = None,
     ) -> JobRecord:
         """Four prompts for an image (a data URL); its 1️⃣–4️⃣ buttons imagine one."""
-        job = await self.reserve(
-            req, kind="describe", prompt="", mode=mode, private=private, meta=meta
+        link = image.startswith(("http://", "https://"))
+        return await self.start(
+            req,
+            "describe",
+            lambda _: submits.describe(image, mode, self.config, link=link),
+            prompt="",
+            mode=mode,
+            private=private,
+            meta=meta,
         )
-        return await self.launch(job, submits.describe(image, mode, self.config))
 
     async def send_modal(self, job: JobRecord) -> JobRecord:
         """Answer a MODAL task with the prompt (and mask) stored when the user asked."""

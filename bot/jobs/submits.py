@@ -33,10 +33,13 @@ def imagine(prompt: str, images: Sequence[str], mode: str, config: JobConfig) ->
     return submit
 
 
-def describe(image: str, mode: str, config: JobConfig) -> Submit:
+def describe(image: str, mode: str, config: JobConfig, *, link: bool = False) -> Submit:
+    """`image` is a data URL, or with `link` a public http(s) URL upstream fetches itself."""
+
     async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        source = {"link": image} if link else {"base64": image}
         return await client.describe(
-            base64=image, mode=SpeedMode(mode), state=state, notify_hook=config.notify_hook
+            **source, mode=SpeedMode(mode), state=state, notify_hook=config.notify_hook
         )
 
     return submit

@@ -16,6 +16,7 @@ from bot.errors import Refused
 from bot.jobs.actions import PressInput
 from bot.jobs.events import Requester
 from bot.messages import say
+from bot.ui.confirm import Batch, BatchConfirm, confirmation_text
 from bot.ui.ids import ButtonRef
 from bot.ui.modals import ImagineModal, PromptModal
 from bot.ui.render import NO_PINGS, job_embed
@@ -84,6 +85,9 @@ class ClickHandler:
             await self.bot.actions.check_policy(job, requester(interaction))
             if info.kind == ButtonKind.INPAINT:
                 await self.bot.region_ui.open(interaction, ref)  # the chooser; charges nothing
+                return
+            if info.kind == ButtonKind.PIC_READER_ALL:  # the four prompts, after a confirmation
+                await self._imagine_all(interaction, job)
                 return
             modal = await self._modal_for(job, ref, info.kind, info.remixable, interaction)
         except Refused as exc:
@@ -234,6 +238,25 @@ class ClickHandler:
             embed=job_embed(job), allowed_mentions=NO_PINGS
         )
         await self.bot.presenter.adopt(job, message, response=True)
+
+    async def _imagine_all(self, interaction: discord.Interaction[MJBot], job: JobRecord) -> None:
+        prompts = split_describe_prompts(job.final_prompt or "")
+        if not prompts:
+            await tell(interaction, say("button.expired"))
+            return
+        batch = Batch(
+            prompts=prompts,
+            mode=job.mode,
+            private=job.private,
+            cost=self.bot.jobs.config.cost_of(job.mode),
+            meta={"attachment_limit": interaction.filesize_limit},
+        )
+        await interaction.response.send_message(
+            confirmation_text(batch),
+            view=BatchConfirm(self.bot, requester(interaction), batch),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
 
     async def _mark_refused(self, ref: ButtonRef) -> None:
         job = await self.bot.db.jobs.get(ref.job_id)

@@ -123,6 +123,9 @@ def job_embed(job: JobRecord, *, image_url: str | None = None) -> discord.Embed:
         embed.set_footer(text=footer_text(job))
         return embed
     prompt = neutralise_mentions(job.final_prompt or job.prompt or "")
+    if not prompt and job.kind == "describe":  # no prompt yet: say what is happening
+        prompt = say("describe.running")
+        image_url = image_url or job.meta.get("source_image")
     colour = COLOURS.get(job.status, discord.Colour.blurple())
     if job.meta.get("result_unusable"):  # finished upstream, but nothing to show: refunded
         colour = discord.Colour.orange()

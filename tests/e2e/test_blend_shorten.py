@@ -54,3 +54,38 @@ async def test_shorten_offers_five_prompts_to_edit_and_imagine(
     grid = await done.wait_for_message(final, timeout=20)
     assert "--ar 3:2" in grid.text
     assert upstream(sim, "/submit/imagine")[-1].json["prompt"].endswith("--ar 3:2")
+
+
+async def test_describe_shows_the_image_then_imagine_all_after_a_confirmation(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    started = await alice.slash("describe", image=("cat.png", png("orange")))
+    first = await started.wait_for_message(lambda m: bool(m.embeds))
+    assert "****" not in first.text
+    assert "Reading your image" in first.text and first.embeds[0].get("image")
+    described = await started.wait_for_message(
+        lambda m: "Imagine all" in str(m.buttons), timeout=20
+    )
+    confirm = await (await alice.click(described, "Imagine all")).wait_for_message(
+        lambda m: bool(m.buttons)
+    )
+    assert confirm.ephemeral and "**4 jobs**" in confirm.text
+    await alice.click(confirm, "Start 4 jobs")
+    await fake_discord.wait_until(lambda: "Started 4 of 4" in confirm.text, what="four jobs")
+    assert len(upstream(sim, "/submit/imagine")) == 4
+    assert upstream(sim, "/submit/action") == []  # the gateway refuses PicReader::all
+
+
+async def test_describe_a_web_link_and_refuse_two_sources(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    both = await alice.slash(
+        "describe", image=("a.png", png("red")), link="https://example.org/a.png"
+    )
+    assert "not both" in (await both.wait_for_message(lambda m: bool(m.text))).text
+    started = await alice.slash("describe", link=f"{sim.base_url}/static/cat.png")
+    await started.wait_for_message(lambda m: "Imagine all" in str(m.buttons), timeout=20)
+    (sent,) = upstream(sim, "/submit/describe")
+    assert sent.json["link"].endswith("/static/cat.png") and not sent.json.get("base64")
