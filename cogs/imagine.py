@@ -101,8 +101,9 @@ class Imagine(commands.Cog):
             built = build_prompt(given.prompt, given.options)
             text = await self.bot.jobs.admit(req, mode=mode, prompt=built, several=True)
             jobs = multipliers.count(text or built).jobs  # within the server's cap: admitted
-        except Refused as exc:
-            await tell(interaction, say(exc.key, **exc.fields))
+        except Refused as exc:  # what was typed comes back, so nothing has to be retyped
+            typed_back = say("refused.typed", text=prompt[:1500])
+            await tell(interaction, f"{say(exc.key, **exc.fields)}\n{typed_back}")
             return
         if jobs > 1:  # several jobs: only after a private confirmation with their cost
             batch = Batch(

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db.records import JobStatus
+from bot.jobs.actions import job_link
 from bot.jobs.limits import for_member, month_start
 from bot.jobs.params import PARAMS
 from bot.messages import say
@@ -73,7 +74,10 @@ class Jobs(commands.Cog):
         )
         embed = discord.Embed(title="Your jobs", colour=discord.Colour.blurple())
         lines = [
-            f"`{j.id}` {j.prompt[:60]} — {status_line(j)}"
+            f"[{discord.utils.escape_markdown(j.prompt[:60]) or j.kind}]({job_link(j)}) — "
+            f"{status_line(j)}"
+            if job_link(j)
+            else f"{j.prompt[:60] or j.kind} — {status_line(j)}"
             for j in jobs
             if j.status != JobStatus.SUCCEEDED
         ]

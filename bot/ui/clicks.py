@@ -139,18 +139,27 @@ class ClickHandler:
             await tell(interaction, say("internal"))
             return
         try:
-            await self.post_job_message(child, interaction, reply_to=interaction.message)
+            await self.post_job_message(child, interaction, reply_to=await self._parent(ref))
         except discord.HTTPException as exc:
             # The job runs and is paid: the presenter posts its result when it ends.
             log.warning("job %s: could not post its message (%s)", child.id, exc.code)
         await tell(interaction, say("button.working"))
         await self.bot.presenter.refresh(ref.job_id)
 
+    async def _parent(self, ref: ButtonRef) -> discord.PartialMessage | None:
+        """The message of the job whose button was pressed (the press may come from a form
+        opened elsewhere, e.g. "Edit again" on a private message)."""
+        parent = await self.bot.db.jobs.get(ref.job_id)
+        if parent is None or parent.message_id is None or parent.private:
+            return None
+        channel = self.bot.get_partial_messageable(parent.channel_id)
+        return channel.get_partial_message(parent.message_id)
+
     async def post_job_message(
         self,
         job: JobRecord,
         interaction: discord.Interaction[Any],
-        reply_to: discord.Message | None,
+        reply_to: discord.Message | discord.PartialMessage | None,
     ) -> None:
         """The child job's own message, replying to its parent; private ones stay ephemeral."""
         embed = job_embed(job)

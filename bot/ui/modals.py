@@ -47,12 +47,26 @@ class PromptModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
         prompt = " ".join(self.prompt.value.split())
-        if self.kind == "zoom" and not valid_zoom(prompt):
-            await interaction.response.send_message(say("zoom.invalid"), ephemeral=True)
+        if self.kind == "zoom" and not valid_zoom(prompt):  # a modal can't answer a modal:
+            again = EditAgain(PromptModal("zoom", self.ref, prompt))  # one click reopens it
+            await interaction.response.send_message(say("zoom.invalid"), view=again, ephemeral=True)
             return
         extra = PressInput(prompt=prompt, remix=self.kind == "remix")
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.client.clicks.press(interaction, self.ref, extra)
+
+
+class EditAgain(discord.ui.View):
+    """ "Edit again": the form once more, with what was typed (nothing to retype)."""
+
+    def __init__(self, modal: discord.ui.Modal) -> None:
+        super().__init__(timeout=900)
+        self.modal = modal
+        self.edit.custom_id = f"mjx:again:{id(self):x}"
+
+    @discord.ui.button(label="Edit again", style=discord.ButtonStyle.primary)
+    async def edit(self, interaction: discord.Interaction[Any], _: Any) -> None:
+        await interaction.response.send_modal(self.modal)
 
 
 class ImagineModal(discord.ui.Modal):

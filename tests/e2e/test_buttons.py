@@ -37,9 +37,11 @@ async def test_custom_zoom_opens_a_prefilled_modal(
     prefill = modal_input(opened.modal)["value"]
     assert prefill.endswith("--zoom 2")
     assert upstream(sim, "/submit/action")[-1].json["customId"].startswith("MJ::JOB::upsample")
-    bad = await alice.submit_modal(opened, {"Prompt": "a red kite --zoom 3"})
-    assert "zoom must be" in (await bad.wait_for_message(lambda m: bool(m.text))).text
-    opened = await alice.click(up, "Custom Zoom")
+    bad = await alice.submit_modal(opened, {"Prompt": "a red kite --v 7 --zoom 3"})
+    told = await bad.wait_for_message(lambda m: bool(m.text))
+    assert "zoom must be" in told.text
+    opened = await alice.click(told, "Edit again")  # the form again, with what was typed
+    assert modal_input(opened.modal)["value"] == "a red kite --v 7 --zoom 3"
     await alice.submit_modal(opened, {"Prompt": "a red kite --v 7 --zoom 1.5"})
     zoomed = await fake_discord.wait_for_message(lambda m: replies_to(m, up) and final(m))
     assert "--zoom 1.5" in upstream(sim, "/submit/modal")[-1].json["prompt"]
