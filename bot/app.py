@@ -48,6 +48,7 @@ COGS = (
     "cogs.imagine",
     "cogs.blend",
     "cogs.shorten",
+    "cogs.video",
     "cogs.describe",
     "cogs.jobs",
     "cogs.admin",

@@ -71,6 +71,20 @@ def shorten(prompt: str, mode: str, config: JobConfig) -> Submit:
     return submit
 
 
+def video(prompt: str, image: str, motion: str, mode: str, config: JobConfig) -> Submit:
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.video(
+            prompt=prompt,
+            image=image,
+            motion=motion,
+            mode=SpeedMode(mode),
+            state=state,
+            notify_hook=config.notify_hook,
+        )
+
+    return submit
+
+
 def action(task_id: str, custom_id: str, mode: str, config: JobConfig, *, remix: bool) -> Submit:
     async def submit(client: CometAPIClient, state: str) -> SubmitResult:
         return await client.action(

@@ -69,7 +69,13 @@ def status_line(job: JobRecord) -> str:
 
 
 _FOOTER_JOB = re.compile(r"· job (\d{1,18})$")
-WHAT = {"imagine": "Imagine", "describe": "Describe", "blend": "Blend", "shorten": "Shorten"}
+WHAT = {
+    "imagine": "Imagine",
+    "describe": "Describe",
+    "blend": "Blend",
+    "shorten": "Shorten",
+    "video": "Video",
+}
 
 
 def what_it_is(job: JobRecord) -> str:

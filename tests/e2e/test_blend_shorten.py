@@ -89,3 +89,28 @@ async def test_describe_a_web_link_and_refuse_two_sources(
     await started.wait_for_message(lambda m: "Imagine all" in str(m.buttons), timeout=20)
     (sent,) = upstream(sim, "/submit/describe")
     assert sent.json["link"].endswith("/static/cat.png") and not sent.json.get("base64")
+
+
+async def test_video_from_an_image_with_progress_and_extend(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    alice = fake_discord.user("alice")
+    started = await alice.slash(
+        "video",
+        image=("first.png", png("purple")),
+        prompt="the waves roll in",
+        motion="high",
+        loop=True,
+    )
+    done = await started.wait_for_message(
+        lambda m: bool(m.buttons) and (m.attachments or "mp4" in m.text), timeout=30
+    )
+    assert "Video" in done.text
+    (sent,) = upstream(sim, "/submit/video")
+    assert sent.json["motion"] == "high" and "--loop" in sent.json["prompt"]
+    extend = next(b for b in done.buttons if "Extend" in (b.get("label") or ""))
+    await alice.click(done, extend["custom_id"])
+    await fake_discord.wait_until(
+        lambda: len(upstream(sim, "/submit/video")) + len(upstream(sim, "/submit/action")) >= 2,
+        what="the extension submitted",
+    )
