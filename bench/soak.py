@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import shutil
@@ -41,6 +42,7 @@ from stack import (
 )
 
 from bot.app import Tuning
+from bot.jobs.actions import DOUBLE_CLICK
 from bot.jobs.events import JobConfig
 from bot.playground.client import patch_discord
 from bot.playground.standin import FakeDiscord, FakeMessage, FakeUser
@@ -226,10 +228,16 @@ def audit(db_path: Path, fake: FakeDiscord, sim: Simulator) -> dict[str, Any]:
     # Upstream tasks made for a job that never learnt of them (the operator paid upstream).
     task_of = {f"{instance[0]}-{i}": j["task_id"] for i, j in jobs.items()}
     orphans = [t for t in sim.tasks.values() if t.state in task_of and task_of[t.state] != t.id]
-    paid_children: Counter[tuple[int, int]] = Counter()
+    # A double click is one member's two paid presses of one button within the window (a
+    # button pressed again later, or by someone else, is a new job by design).
+    presses: dict[tuple[int, int, int], list[float]] = defaultdict(list)
     for j in jobs.values():
         if j["parent_id"] is not None and j["charge_state"] == "charged":
-            paid_children[(j["parent_id"], j["button_index"])] += 1
+            presses[(j["parent_id"], j["button_index"], j["user_id"])].append(j["created_at"])
+    paid_children: Counter[tuple[int, int, int]] = Counter()
+    for key, times in presses.items():
+        times.sort()
+        paid_children[key] = 1 + sum(b - a < DOUBLE_CLICK for a, b in itertools.pairwise(times))
     state_ok = {"none": (0, 0), "charged": (1, 0), "refunded": (1, 1)}
     mismatched = sum(
         state_ok.get(j["charge_state"]) != (rows[i]["charge"], rows[i]["refund"])
