@@ -10,16 +10,14 @@ from __future__ import annotations
 import io
 import logging
 import math
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from bot.imaging.preview import FONT_PATH
+from bot.imaging.text import clean, fit, typeface
 
 if TYPE_CHECKING:
     from bot.jobs.usage import UsageReport
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RGB = tuple[int, int, int]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SIZE = (1000, 560)
 BACKGROUND: RGB = (0x31, 0x33, 0x38)  # Discord's dark message background
@@ -134,29 +131,6 @@ def bar_geometry(report: UsageReport, size: tuple[int, int] = SIZE) -> list[Segm
     return segments
 
 
-@lru_cache(maxsize=8)
-def _font(size: int) -> Font:
-    try:
-        return ImageFont.truetype(str(FONT_PATH), size)
-    except OSError:
-        log.warning("font %s missing, using Pillow's default", FONT_PATH)
-        return ImageFont.load_default(size=size)
-
-
-def _clean(name: str) -> str:
-    # Member names may hold newlines or control characters that would break the layout.
-    kept = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name)
-    return " ".join(kept.split())
-
-
-def _fit(text: str, font: Font, width: float) -> str:
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
-
-
 def _day_label(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]}"  # not strftime: %b follows the locale
 
@@ -167,7 +141,7 @@ def _title(report: UsageReport) -> str:
 
 def _draw_axes(draw: ImageDraw.ImageDraw, report: UsageReport, plot: Box) -> None:
     top_value, step = y_axis(_peak(report))
-    small = _font(13)
+    small = typeface(13)
     for tick in range(0, top_value + 1, step):
         y = _to_y(tick, plot, top_value)  # as the bars: a bar of 10 ends on the tick 10
         if tick:
@@ -187,7 +161,7 @@ def _draw_axes(draw: ImageDraw.ImageDraw, report: UsageReport, plot: Box) -> Non
 
 
 def _draw_legend(draw: ImageDraw.ImageDraw, report: UsageReport, plot: Box) -> None:
-    font, x = _font(14), plot.left
+    font, x = typeface(14), plot.left
     for mode in report.modes:
         total = sum(day.net_for(mode) for day in report.per_day)
         if mode not in MODE_COLOURS and not total:
@@ -199,26 +173,26 @@ def _draw_legend(draw: ImageDraw.ImageDraw, report: UsageReport, plot: Box) -> N
 
 
 def _row(draw: ImageDraw.ImageDraw, y: int, left: int, right: int, name: str, value: str) -> None:
-    font = _font(15)
+    font = typeface(15)
     draw.text((right, y), value, font=font, fill=MUTED, anchor="rs")
     room = right - left - font.getlength(value) - 12
-    draw.text((left, y), _fit(name, font, room), font=font, fill=TEXT, anchor="ls")
+    draw.text((left, y), fit(name, font, room), font=font, fill=TEXT, anchor="ls")
 
 
 def _draw_panel(
     draw: ImageDraw.ImageDraw, report: UsageReport, names: Mapping[int, str], size: tuple[int, int]
 ) -> None:
     left, right = size[0] - _MARGIN - _PANEL_WIDTH, size[0] - _MARGIN
-    draw.text((left, 96), "Top members", font=_font(18), fill=TEXT, anchor="lt")
+    draw.text((left, 96), "Top members", font=typeface(18), fill=TEXT, anchor="lt")
     y = 140
     for rank, user in enumerate(report.top_users, start=1):
-        name = _clean(names.get(user.user_id, "")) or str(user.user_id)
+        name = clean(names.get(user.user_id, "")) or str(user.user_id)
         _row(draw, y, left, right, f"{rank}. {name}", f"{user.net:,} cr")
         y += 28
     if not report.top_users:
-        draw.text((left, y), "Nobody yet", font=_font(15), fill=MUTED, anchor="ls")
+        draw.text((left, y), "Nobody yet", font=typeface(15), fill=MUTED, anchor="ls")
     y = 140 + 5 * 28 + 20
-    draw.text((left, y), "Totals", font=_font(18), fill=TEXT, anchor="lt")
+    draw.text((left, y), "Totals", font=typeface(18), fill=TEXT, anchor="lt")
     y += 44
     for label, value in (
         ("Jobs", report.jobs),
@@ -236,7 +210,7 @@ def _draw_budget(draw: ImageDraw.ImageDraw, report: UsageReport, size: tuple[int
     percent = round(budget.percent)
     colour = OVER if budget.percent >= 100 else WARN if budget.percent >= 80 else TEXT
     text = f"Spent {budget.used:,} of {budget.limit:,} credits this month ({percent} %)"
-    draw.text((_MARGIN, size[1] - 22), text, font=_font(16), fill=colour, anchor="ls")
+    draw.text((_MARGIN, size[1] - 22), text, font=typeface(16), fill=colour, anchor="ls")
 
 
 def usage_chart(
@@ -246,7 +220,7 @@ def usage_chart(
     plot = plot_box(size)
     image = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text((_MARGIN, 18), _title(report), font=_font(24), fill=TEXT, anchor="lt")
+    draw.text((_MARGIN, 18), _title(report), font=typeface(24), fill=TEXT, anchor="lt")
     _draw_legend(draw, report, plot)
     _draw_axes(draw, report, plot)
     for seg in bar_geometry(report, size):
@@ -256,7 +230,7 @@ def usage_chart(
     if not report.net:  # no bar to draw: say why instead of showing an empty frame
         message = EMPTY_MESSAGE if not report.jobs else "No credits spent in this period"
         centre = ((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2)
-        draw.text(centre, message, font=_font(20), fill=MUTED, anchor="mm")
+        draw.text(centre, message, font=typeface(20), fill=MUTED, anchor="mm")
     _draw_panel(draw, report, names or {}, size)
     _draw_budget(draw, report, size)
     buf = io.BytesIO()

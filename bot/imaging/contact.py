@@ -11,21 +11,19 @@ from __future__ import annotations
 import io
 import logging
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from bot.imaging.errors import ImageRejected
-from bot.imaging.preview import FONT_PATH
 from bot.imaging.safe import open_image
+from bot.imaging.text import Font, clean, fit, typeface
 
 log = logging.getLogger(__name__)
 
 RGB = tuple[int, int, int]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 THUMB = 240  # a tile's image area is THUMB x THUMB pixels
 COLUMNS = 3
@@ -151,8 +149,8 @@ def _placeholder(status: str) -> Image.Image:
     draw = ImageDraw.Draw(tile)
     for offset in range(-THUMB, THUMB, 18):  # faint diagonal hatching: "no picture here"
         draw.line((offset, THUMB, offset + THUMB, 0), fill=HATCH, width=6)
-    font = _font(20)
-    lines = _wrap(_clean(status), font, THUMB - 32, max_lines=3)
+    font = typeface(20)
+    lines = _wrap(clean(status), font, THUMB - 32, max_lines=3)
     step = 26
     top = THUMB / 2 - (len(lines) - 1) * step / 2
     for number, line in enumerate(lines):
@@ -169,7 +167,7 @@ def _rounded_mask() -> Image.Image:
 
 def _draw_badge(draw: ImageDraw.ImageDraw, box: Box, number: int) -> None:
     text = str(number)
-    font = _font(18)
+    font = typeface(18)
     width = max(BADGE_SIZE, int(font.getlength(text)) + 18)
     left, top = box.left + BADGE_INSET, box.top + BADGE_INSET
     shape = (left, top, left + width - 1, top + BADGE_SIZE - 1)
@@ -179,37 +177,14 @@ def _draw_badge(draw: ImageDraw.ImageDraw, box: Box, number: int) -> None:
 
 
 def _draw_caption(draw: ImageDraw.ImageDraw, box: Box, caption: str) -> None:
-    font = _font(14)
-    lines = _wrap(_clean(caption), font, THUMB, max_lines=2)
+    font = typeface(14)
+    lines = _wrap(clean(caption), font, THUMB, max_lines=2)
     for number, line in enumerate(lines):
         y = box.bottom + 6 + number * 19
         draw.text((box.left, y), line, font=font, fill=TEXT, anchor="lt")
 
 
 # -- text -----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> Font:
-    try:
-        return ImageFont.truetype(str(FONT_PATH), size)
-    except OSError:
-        log.warning("font %s missing, using Pillow's default", FONT_PATH)
-        return ImageFont.load_default(size=size)
-
-
-def _clean(text: str) -> str:
-    """Prompts may hold newlines or control characters that would break the layout."""
-    kept = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    return " ".join(kept.split())
-
-
-def _fit(text: str, font: Font, width: float) -> str:
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def _wrap(text: str, font: Font, width: float, *, max_lines: int) -> list[str]:
@@ -220,7 +195,7 @@ def _wrap(text: str, font: Font, width: float, *, max_lines: int) -> list[str]:
         line, rest = _take_line(rest, font, width)
         lines.append(line)
     if rest:
-        lines.append(_fit(rest, font, width))
+        lines.append(fit(rest, font, width))
     return lines
 
 
