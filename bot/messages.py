@@ -121,7 +121,6 @@ SENTENCES: Final[dict[str, str]] = {
     "button.upscaled": "That image was upscaled already: {link}",
     "button.denied": "Only the person who started this job (or a moderator) can use its buttons.",
     "button.refused": "CometAPI does not offer “{label}” for this image. Nothing was charged.",
-    "button.working": "On it: a new job was started.",
     "region.choose": "🖌️ **Vary (Region)**: how do you want to mark the area to change? "
     "Nothing is charged until you confirm.",
     "region.paint": "Tap the cells to change (tinted; green = partly), or start from a shape. "

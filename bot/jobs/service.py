@@ -349,7 +349,9 @@ class JobService:
             progress=progress,
             image_url=preview,
         )
-        if moved is not None:
+        # A new preview link alone is kept but not shown: not worth one of the channel's few
+        # edits (the next progress step shows it).
+        if moved is not None and progress > job.progress:
             await self._emit(EventKind.CHANGED, moved)
 
     async def unknown(self, job: JobRecord) -> None:

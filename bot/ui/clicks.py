@@ -96,7 +96,9 @@ class ClickHandler:
         if modal is not None:
             await interaction.response.send_modal(modal)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Acknowledged by the button itself (a deferred update: it turns blue once pressed),
+        # not by a private "On it" each time; a refusal still gets its sentence.
+        await interaction.response.defer()
         await self.press(interaction, ref, PressInput())
 
     async def _modal_for(
@@ -143,8 +145,7 @@ class ClickHandler:
         except discord.HTTPException as exc:
             # The job runs and is paid: the presenter posts its result when it ends.
             log.warning("job %s: could not post its message (%s)", child.id, exc.code)
-        await tell(interaction, say("button.working"))
-        await self.bot.presenter.refresh(ref.job_id)
+        await self.bot.presenter.refresh(ref.job_id)  # the pressed button turns blue
 
     async def _parent(self, ref: ButtonRef) -> discord.PartialMessage | None:
         """The message of the job whose button was pressed (the press may come from a form

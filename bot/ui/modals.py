@@ -52,7 +52,7 @@ class PromptModal(discord.ui.Modal):
             await interaction.response.send_message(say("zoom.invalid"), view=again, ephemeral=True)
             return
         extra = PressInput(prompt=prompt, remix=self.kind == "remix")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.response.defer()  # a deferred update: the job's own message follows
         await interaction.client.clicks.press(interaction, self.ref, extra)
 
 

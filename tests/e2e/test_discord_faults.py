@@ -147,7 +147,7 @@ async def test_nothing_the_bot_posts_pings_anyone(
     text = message.text
     assert "@everyone" not in text and "<@123>" not in text  # shown, but neutralised
     upscale_click = await alice.click(message, "U1")
-    assert upscale_click.ephemeral
+    assert upscale_click.deferred  # acknowledged by the button (a deferred update)
     await fake_discord.wait_for_message(lambda m: replies_to(m, message) and final(m))
     # User text in message content: a file name is echoed back in the refusal.
     refused = await alice.slash("describe", image=("@everyone <@123>.png", b"not an image"))

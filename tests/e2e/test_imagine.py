@@ -50,13 +50,13 @@ async def test_click_u2_then_each_action_makes_a_job(
     alice = fake_discord.user("alice")
     grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
     click = await alice.click(grid, "U2")
-    assert click.ephemeral
+    assert click.deferred  # acknowledged by the button (a deferred update)
     upscale = await fake_discord.wait_for_message(lambda m: replies_to(m, grid) and final(m))
     labels = [b.get("label") for b in upscale.buttons]
     assert any("Vary (Strong)" in (label or "") for label in labels)
     for target in ("Vary (Strong)", "Zoom Out 2x", "⬅️", "🔄"):
         answer = await alice.click(upscale, target)
-        assert answer.ephemeral
+        assert answer.deferred
     children = await _children_done(fake_discord, upscale, 4)
     assert len(children) == 4
     assert len(upstream(sim, "/submit/action")) == 5

@@ -127,7 +127,7 @@ async def test_an_interaction_replayed_after_a_reconnect_is_ignored(
     alice = fake_discord.user("alice")
     grid = await (await alice.slash("imagine", prompt="a harbour")).wait_for_message(final)
     click = await alice.click(grid, "U1")
-    assert click.ephemeral
+    assert click.deferred
     caplog.set_level(logging.INFO, logger="bot.app")
     resumes = fake_discord.gateway.resume_count
     await fake_discord.gateway.request_reconnect()

@@ -282,3 +282,44 @@ async def test_a_remix_prompt_is_checked_before_anything_is_charged(stack: Stack
         assert caught.value.key == key
     assert len([r for r in stack.sim.requests if r.path.endswith("/submit/action")]) == actions
     assert await stack.db.claims.get(up.id, index) is None
+
+
+async def test_a_new_preview_link_alone_is_kept_but_not_shown(stack: Stack) -> None:
+    from bot.cometapi.models import Task, TaskStatus
+
+    job = await stack.db.jobs.create(
+        guild_id=1, channel_id=100, user_id=ALICE.user_id, kind="imagine",
+        status=JobStatus.RUNNING, task_id="9000000000000001",
+    )  # fmt: skip
+
+    def changed() -> int:
+        return len(stack.events_for(job.id, "changed"))
+
+    await stack.service.apply(
+        Task(
+            id="9000000000000001",
+            status=TaskStatus.IN_PROGRESS,
+            progress=40,
+            image_url="http://p/1",
+        )
+    )
+    assert changed() == 1
+    await stack.service.apply(
+        Task(
+            id="9000000000000001",
+            status=TaskStatus.IN_PROGRESS,
+            progress=40,
+            image_url="http://p/2",
+        )
+    )
+    assert changed() == 1  # the message is not edited for it…
+    assert (await stack.db.jobs.get(job.id)).image_url == "http://p/2"  # type: ignore[union-attr]
+    await stack.service.apply(
+        Task(
+            id="9000000000000001",
+            status=TaskStatus.IN_PROGRESS,
+            progress=55,
+            image_url="http://p/2",
+        )
+    )
+    assert changed() == 2  # …the next progress step shows it
