@@ -243,13 +243,14 @@ class JobsRepository:
         )
 
     async def attach_message(self, job_id: int, message_id: int) -> bool:
-        """Make `message_id` the job's message unless it already has one: the command that
-        posts it and the presenter's fallback post may race, and only one message may win."""
+        """Make `message_id` the job's message unless it already has another: the command
+        that posts it and the presenter's fallback post may race, and only one message may
+        win. True also when it already is this message (a post both sides ended up sharing)."""
         async with self._db._write() as conn:
             cursor = await conn.execute(
                 "UPDATE jobs SET message_id = ?, updated_at = ? "
-                "WHERE id = ? AND message_id IS NULL",
-                [message_id, self._db.now(), job_id],
+                "WHERE id = ? AND (message_id IS NULL OR message_id = ?)",
+                [message_id, self._db.now(), job_id, message_id],
             )
             won = cursor.rowcount == 1
             await cursor.close()

@@ -172,10 +172,14 @@ class ClickHandler:
         else:
             channel = self.bot.get_partial_messageable(job.channel_id)
             ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
+            # A nonce of this post's own (the presenter's fallback post has another: sharing
+            # one would hand either the other's message): a retry after a 5xx that Discord
+            # had already done returns this message instead of posting a second.
             msg = await channel.send(
                 embed=embed,
                 reference=ref,  # type: ignore[arg-type]
                 allowed_mentions=NO_PINGS,
+                nonce=f"mjbot-press-{job.id}",
             )
         await self.bot.presenter.adopt(job, msg)
 
