@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Unpack
 
+from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
 from bot.db.scopes import ChannelChanges, ChannelSettings
 
@@ -22,10 +23,15 @@ EDITABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(ChannelS
 class ChannelsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: SettingsCache[ChannelSettings] = SettingsCache()
 
     async def get(self, guild_id: int, channel_id: int) -> ChannelSettings:
+        cached = self._cache.get((guild_id, channel_id))
+        if cached is not None:
+            return cached
         async with self._db._read() as conn:
             settings, _ = await self._load(conn, guild_id, channel_id)
+        self._cache.put((guild_id, channel_id), settings)
         return settings
 
     async def changed(self, guild_id: int) -> list[tuple[ChannelSettings, frozenset[str]]]:
@@ -55,6 +61,7 @@ class ChannelsRepository:
             updated = dataclasses.replace(current, **changes)  # validates
             overrides.update({name: jsonable(getattr(updated, name)) for name in fields})
             await self._store(conn, guild_id, channel_id, overrides)
+        self._cache.drop((guild_id, channel_id))  # and after: a read may have cached the old
         return updated
 
     async def reset(self, guild_id: int, channel_id: int, *names: str) -> ChannelSettings:
@@ -65,6 +72,7 @@ class ChannelsRepository:
                 overrides.pop(name, None)
             await self._store(conn, guild_id, channel_id, overrides)
             settings, _ = await self._load(conn, guild_id, channel_id)
+        self._cache.drop((guild_id, channel_id))
         return settings
 
     async def alert_once(self, guild_id: int, scope: str, period: str, threshold: int) -> bool:
@@ -83,6 +91,7 @@ class ChannelsRepository:
     async def _store(
         self, conn: aiosqlite.Connection, guild_id: int, channel_id: int, data: dict[str, Any]
     ) -> None:
+        self._cache.drop((guild_id, channel_id))
         if not data:
             await conn.execute("DELETE FROM channel_settings WHERE channel_id = ?", [channel_id])
             return

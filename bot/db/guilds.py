@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
+from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
 from bot.db.records import BanRecord, GuildChanges, GuildSettings
 
@@ -31,34 +32,43 @@ _UPSERT_DATA = (
 class GuildsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: SettingsCache[GuildSettings] = SettingsCache()
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The guild's settings; the declared defaults when it never changed any."""
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
         async with self._db._read() as conn:
             settings, _ = await self._load(conn, guild_id)
+        self._cache.put(guild_id, settings)
         return settings
 
     async def update(self, guild_id: int, /, **fields: Unpack[GuildChanges]) -> GuildSettings:
         """Change some settings; raises ValueError for an unknown name or an invalid value."""
         check_names(fields, EDITABLE, "guild setting")
+        self._cache.drop(guild_id)
         async with self._db._write() as conn:
             current, overrides = await self._load(conn, guild_id)
             changes: dict[str, Any] = dict(fields)
             updated = dataclasses.replace(current, **changes)  # validates
             overrides.update({name: jsonable(getattr(updated, name)) for name in fields})
             await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
+        self._cache.drop(guild_id)  # and after: a read during the write may have cached the old
         log.info("guild %d settings changed: %s", guild_id, ", ".join(sorted(fields)))
         return updated
 
     async def reset(self, guild_id: int, *names: str) -> GuildSettings:
         """Return the named settings (all when none named) to their defaults."""
         check_names(names, EDITABLE, "guild setting")
+        self._cache.drop(guild_id)
         async with self._db._write() as conn:
             _, overrides = await self._load(conn, guild_id)
             for name in names or list(overrides):
                 overrides.pop(name, None)
             await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
             settings, _ = await self._load(conn, guild_id)
+        self._cache.drop(guild_id)
         return settings
 
     async def set_api_key_ciphertext(self, guild_id: int, ciphertext: bytes | None) -> None:
@@ -66,6 +76,7 @@ class GuildsRepository:
         the ciphertext to this guild, happen before: this layer never sees the key itself."""
         if ciphertext is not None and not isinstance(ciphertext, bytes):
             raise ValueError("the API key ciphertext must be bytes")
+        self._cache.drop(guild_id)
         async with self._db._write() as conn:
             await conn.execute(
                 "INSERT INTO guild_settings (guild_id, api_key_encrypted, updated_at) "
@@ -74,6 +85,8 @@ class GuildsRepository:
                 [guild_id, ciphertext, self._db.now()],
             )
         log.info("guild %d API key %s", guild_id, "stored" if ciphertext else "removed")
+
+        self._cache.drop(guild_id)
 
     async def with_api_key(self) -> list[int]:
         """Guilds that stored a key of their own."""

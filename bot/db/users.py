@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
+from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
 from bot.db.records import UserChanges, UserSettings
 
@@ -22,15 +23,21 @@ EDITABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(UserSett
 class UsersRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: SettingsCache[UserSettings] = SettingsCache()
 
     async def get(self, user_id: int) -> UserSettings:
+        cached = self._cache.get(user_id)
+        if cached is not None:
+            return cached
         async with self._db._read() as conn:
             settings, _ = await self._load(conn, user_id)
+        self._cache.put(user_id, settings)
         return settings
 
     async def update(self, user_id: int, /, **fields: Unpack[UserChanges]) -> UserSettings:
         """Change some settings; raises ValueError for an unknown name or an invalid value."""
         check_names(fields, EDITABLE, "user setting")
+        self._cache.drop(user_id)
         async with self._db._write() as conn:
             current, overrides = await self._load(conn, user_id)
             changes: dict[str, Any] = dict(fields)
@@ -42,6 +49,7 @@ class UsersRepository:
                 "updated_at = excluded.updated_at",
                 [user_id, dumps(overrides), self._db.now()],
             )
+        self._cache.drop(user_id)  # and after: a read during the write may have cached the old
         return updated
 
     async def _load(
