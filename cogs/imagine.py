@@ -15,9 +15,9 @@ from bot.jobs.defaults import resolve
 from bot.jobs.prompts import VERSION_CHOICES, ImagineOptions, build_prompt
 from bot.messages import say
 from bot.ui.attachments import image_data_url
-from bot.ui.clicks import refuse, requester, tell
+from bot.ui.clicks import refuse, requester, show_new_job, tell
 from bot.ui.confirm import Batch, BatchConfirm, confirmation_text
-from bot.ui.render import NO_PINGS, job_embed
+from bot.ui.render import NO_PINGS
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -130,10 +130,7 @@ class Imagine(commands.Cog):
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)
             return
-        message = await interaction.edit_original_response(
-            embed=job_embed(job), allowed_mentions=NO_PINGS
-        )
-        await self.bot.presenter.adopt(job, message, response=True)
+        await show_new_job(self.bot, interaction, job)
 
     @imagine.autocomplete("aspect")
     async def _aspects(

@@ -12,8 +12,7 @@ from discord.ext import commands
 from bot.errors import Refused
 from bot.jobs import submits
 from bot.messages import say
-from bot.ui.clicks import refuse, requester, tell
-from bot.ui.render import NO_PINGS, job_embed
+from bot.ui.clicks import refuse, requester, show_new_job, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -52,10 +51,7 @@ class Shorten(commands.Cog):
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=private)
             return
-        message = await interaction.edit_original_response(
-            embed=job_embed(job), allowed_mentions=NO_PINGS
-        )
-        await self.bot.presenter.adopt(job, message, response=True)
+        await show_new_job(self.bot, interaction, job)
 
 
 async def setup(bot: MJBot) -> None:

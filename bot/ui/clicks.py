@@ -65,6 +65,14 @@ async def refuse(
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
+async def show_new_job(bot: MJBot, interaction: discord.Interaction[Any], job: JobRecord) -> None:
+    """A new job's message is the (deferred) answer to the interaction that started it."""
+    message = await interaction.edit_original_response(
+        embed=job_embed(job), allowed_mentions=NO_PINGS
+    )
+    await bot.presenter.adopt(job, message, response=True)
+
+
 class ClickHandler:
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
@@ -206,10 +214,7 @@ class ClickHandler:
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=job.private)
             return
-        message = await interaction.edit_original_response(
-            embed=job_embed(new), allowed_mentions=NO_PINGS
-        )
-        await self.bot.presenter.adopt(new, message, response=True)
+        await show_new_job(self.bot, interaction, new)
 
     async def shortened(self, interaction: discord.Interaction[MJBot], job_id: int, n: int) -> None:
         """1️⃣–5️⃣ of a /shorten result: that prompt in a form, to edit and imagine."""
@@ -248,10 +253,7 @@ class ClickHandler:
         except Refused as exc:
             await refuse(interaction, say(exc.key, **exc.fields), deferred_ephemeral=False)
             return
-        message = await interaction.edit_original_response(
-            embed=job_embed(job), allowed_mentions=NO_PINGS
-        )
-        await self.bot.presenter.adopt(job, message, response=True)
+        await show_new_job(self.bot, interaction, job)
 
     async def _imagine_all(self, interaction: discord.Interaction[MJBot], job: JobRecord) -> None:
         prompts = split_describe_prompts(job.final_prompt or "")
