@@ -50,6 +50,7 @@ COGS = (
     "cogs.shorten",
     "cogs.video",
     "cogs.describe",
+    "cogs.edit",
     "cogs.jobs",
     "cogs.admin",
     "cogs.report",

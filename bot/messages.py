@@ -167,6 +167,17 @@ SENTENCES: Final[dict[str, str]] = {
     "region.link_bad": "This editor link is not valid. Press 🖌️ Vary (Region) again.",
     "region.expired": "That Vary (Region) request expired upstream. Start Vary Region again; "
     "your charge was given back.",
+    "edit.choose": "✏️ **Edit**: mark the part of your image to redraw with “{prompt}”. "
+    "How do you want to mark it? Nothing is charged until you confirm.",
+    "edit.full": "Every cell is selected: leave some of the image unselected, or use /imagine "
+    "with your image as a reference to change all of it.",
+    "edit.started": "On it: your edit was started in this channel.",
+    "edit.started_private": "On it: your edit was started; only you can see it.",
+    "edit.modal_title": "Edit your image",
+    "edit.upload_title": "Edit: upload a mask",
+    "edit.prompt_hint": "What to put in the marked area.",
+    "edit.no_prompt": "Say what to put in the marked area: the prompt cannot be empty.",
+    "edit.session_gone": "This editor has closed. Use /edit again with your image.",
     "zoom.invalid": "The zoom must be a number above 1 and at most 2, like --zoom 1.5.",
     "modal.prompt_label": "Prompt",
     "modal.expired": "This form expired (the bot restarted or time ran out). Press the button "

@@ -51,6 +51,8 @@ KINDS = {
     "action": "Upscale / variation",
     "describe": "Describe",
     "blend": "Blend",
+    "edits": "Edit",
+    "shorten": "Shorten",
     "video": "Video",
 }
 STATUS_LABELS = {

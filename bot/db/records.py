@@ -189,11 +189,12 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class RegionSession:
-    """An open Vary (Region) editor for one button of one job."""
+    """An open mask editor: Vary (Region) for one button of one job, or /edit for an
+    uploaded image (no job, no button; the image is kept with the session)."""
 
     id: int
-    job_id: int
-    button_index: int
+    job_id: int | None  # None for /edit
+    button_index: int | None
     user_id: int
     guild_id: int | None
     channel_id: int
@@ -207,6 +208,13 @@ class RegionSession:
     # Whether the opener was a moderator (as Discord said when the session was opened); the
     # web editor presses the button with these rights, since it has no Discord member.
     is_moderator: bool = False
+    # /edit only: the mode and visibility resolved when the command was typed.
+    mode: str = ""
+    private: bool = False
+
+    @property
+    def is_edit(self) -> bool:
+        return self.job_id is None
 
 
 # Settings records and their defaults: one place, bot/db/scopes.py (imported last: it uses the

@@ -16,13 +16,14 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "id, job_id, button_index, user_id, guild_id, channel_id, selection, prompt, web_nonce, "
-    "created_at, expires_at, used_at, child_job_id, is_moderator"
+    "created_at, expires_at, used_at, child_job_id, is_moderator, mode, private"
 )
 
 
 def _decode(row: sqlite3.Row) -> RegionSession:
     values = {key: row[key] for key in row.keys()}  # noqa: SIM118
     values["is_moderator"] = bool(values["is_moderator"])
+    values["private"] = bool(values["private"])
     return RegionSession(**values)
 
 
@@ -63,6 +64,53 @@ class RegionsRepository:
                 )
             )
         return _decode(rows[0])
+
+    async def create_edit(
+        self,
+        *,
+        source_png: bytes,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int,
+        prompt: str,
+        mode: str,
+        private: bool,
+        lifetime: float,
+        is_moderator: bool = False,
+    ) -> RegionSession:
+        """A /edit session: the uploaded image is kept in the row until the session closes."""
+        now = self._db.now()
+        async with self._db._write() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "INSERT INTO region_sessions (source, user_id, guild_id, channel_id, prompt, "
+                    "mode, private, created_at, expires_at, is_moderator) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                    [
+                        source_png,
+                        user_id,
+                        guild_id,
+                        channel_id,
+                        prompt,
+                        mode,
+                        int(private),
+                        now,
+                        now + lifetime,
+                        int(is_moderator),
+                    ],
+                )
+            )
+        return _decode(rows[0])
+
+    async def source(self, session_id: int) -> bytes | None:
+        """The image of a /edit session (None once the session closed, or for Vary Region)."""
+        async with self._db._read() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT source FROM region_sessions WHERE id = ?", [session_id]
+                )
+            )
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def get(self, session_id: int) -> RegionSession | None:
         async with self._db._read() as conn:
@@ -124,7 +172,8 @@ class RegionsRepository:
         Nothing needs a closed session: `RegionService.session` refuses used and expired
         ones, the child job was posted when it was submitted and is tracked by its own row,
         and `child_job_id` is informational only. So rows are kept only as recent history
-        (`before` is the caller's choice), while the mask PNGs, the bulk of a row, go at once.
+        (`before` is the caller's choice), while the mask PNGs and /edit images, the bulk of a
+        row, go at once.
         """
         now = self._db.now() if now is None else now
         async with self._db._write() as conn:
@@ -136,7 +185,8 @@ class RegionsRepository:
                 )
             )
             await conn.execute(
-                "UPDATE region_sessions SET staged_mask = NULL WHERE staged_mask IS NOT NULL "
+                "UPDATE region_sessions SET staged_mask = NULL, source = NULL "
+                "WHERE (staged_mask IS NOT NULL OR source IS NOT NULL) "
                 "AND (used_at IS NOT NULL OR expires_at < ?)",
                 [now],
             )

@@ -1,10 +1,11 @@
-"""Vary (Region): the editing session behind the three ways to mark a region.
+"""Vary (Region) and /edit: the editing session behind the three ways to mark a region.
 
 Every way (paint in Discord, upload, web canvas) ends in `submit`: a black-and-white mask the
-size of the upscaled image, a prompt, then the Inpaint button's action → MODAL → modal with
-`maskBase64` (JobService.send_modal). Nothing is charged until `submit` presses the button;
-a closed editor costs nothing. Web links are signed, expire, are bound to one session (and so
-one user) and work once.
+size of the image and a prompt. For Vary (Region) the Inpaint button's action → MODAL → modal
+with `maskBase64` (JobService.send_modal); for /edit (a session on an uploaded image, no job)
+a new `/mj/submit/edits` job with the marked area made transparent. Nothing is charged until
+`submit`; a closed editor costs nothing. Web links are signed, expire, are bound to one
+session (and so one user) and work once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from PIL import Image
 
@@ -37,6 +39,8 @@ from bot.imaging import (
     open_image,
     paint_grid,
 )
+from bot.imaging.edits import edit_source, punch_out
+from bot.jobs import submits
 from bot.jobs.actions import ActionService, PressInput
 from bot.jobs.events import Requester
 
@@ -69,7 +73,7 @@ class RegionService:
         self.public_base_url = public_base_url
         self.clock = clock
         self.on_child: OnChild | None = None  # the Discord side posts the child's message
-        self._images: OrderedDict[int, Image.Image] = OrderedDict()
+        self._images: OrderedDict[str, Image.Image] = OrderedDict()
         self._cache_size = cache_size
 
     async def open(self, job_id: int, index: int, req: Requester) -> RegionSession:
@@ -94,8 +98,29 @@ class RegionService:
             is_moderator=req.is_moderator,
         )
 
-    async def session(self, session_id: int, user_id: int) -> tuple[RegionSession, JobRecord]:
-        """The live session of this user, or Refused("region.session_gone")."""
+    async def open_edit(
+        self, req: Requester, data: bytes, *, prompt: str, mode: str, private: bool
+    ) -> RegionSession:
+        """A /edit session on an uploaded image (decoded safely: ImageRejected otherwise);
+        charges nothing. The job is started by `submit`, with every check of a new job."""
+        png = await asyncio.to_thread(edit_source, data)
+        return await self.db.regions.create_edit(
+            source_png=png,
+            user_id=req.user_id,
+            guild_id=req.guild_id,
+            channel_id=req.channel_id,
+            prompt=prompt,
+            mode=mode,
+            private=private,
+            lifetime=LIFETIME,
+            is_moderator=req.is_moderator,
+        )
+
+    async def session(
+        self, session_id: int, user_id: int
+    ) -> tuple[RegionSession, JobRecord | None]:
+        """The live session of this user and its job (None for /edit), or
+        Refused(gone_key(session))."""
         session = await self.db.regions.get(session_id)
         if (
             session is None
@@ -103,23 +128,33 @@ class RegionService:
             or session.used_at is not None
             or session.expires_at < self.clock()
         ):
-            raise Refused("region.session_gone")
+            raise Refused(gone_key(session))
+        if session.job_id is None:
+            return session, None
         job = await self.db.jobs.get(session.job_id)
         if job is None:
             raise Refused("region.session_gone")
         return session, job
 
-    async def source(self, job: JobRecord) -> Image.Image:
-        """The upscaled image the mask refers to (downloaded once, decoded safely)."""
-        if job.id in self._images:
-            self._images.move_to_end(job.id)
-            return self._images[job.id]
-        if not job.image_url:
-            raise Refused("button.expired")
-        client = await self.actions.jobs.clients.client_for(job.meta.get("key_scope"))
-        data = await client.download(job.image_url, max_bytes=MAX_SOURCE)
+    async def source(self, session: RegionSession) -> Image.Image:
+        """The image the mask refers to: the upscale (downloaded once, decoded safely), or the
+        image uploaded with /edit."""
+        key = image_key(session)
+        if key in self._images:
+            self._images.move_to_end(key)
+            return self._images[key]
+        if session.job_id is None:
+            data = await self.db.regions.source(session.id)
+            if data is None:  # the session closed meanwhile
+                raise Refused("edit.session_gone")
+        else:
+            job = await self.db.jobs.get(session.job_id)
+            if job is None or not job.image_url:
+                raise Refused("button.expired")
+            client = await self.actions.jobs.clients.client_for(job.meta.get("key_scope"))
+            data = await client.download(job.image_url, max_bytes=MAX_SOURCE)
         image = await asyncio.to_thread(lambda: open_image(data).convert("RGB"))
-        self._images[job.id] = image
+        self._images[key] = image
         while len(self._images) > self._cache_size:
             self._images.popitem(last=False)
         return image
@@ -143,8 +178,8 @@ class RegionService:
         await self.db.regions.set_selection(session_id, selection.to_str())
 
     async def submit_selection(self, session_id: int, req: Requester, prompt: str) -> JobRecord:
-        session, job = await self.session(session_id, req.user_id)
-        image = await self.source(job)
+        session, _ = await self.session(session_id, req.user_id)
+        image = await self.source(session)
         selection = self.selection_of(session, image)
         if selection.is_empty:
             raise Refused("region.empty")
@@ -162,24 +197,30 @@ class RegionService:
         *,
         nonce: str | None = None,
     ) -> JobRecord:
-        """Check the mask, then press the Inpaint button with it: the only paid step."""
+        """Check the mask, then press the Inpaint button with it (or, for /edit, start the
+        edits job with the area made transparent): the only paid step."""
         session, job = await self.session(session_id, req.user_id)
-        image = await self.source(job)
+        image = await self.source(session)
         try:
             clean = await asyncio.to_thread(normalize_mask, mask, image.size)
-            data_url = await asyncio.to_thread(encode_mask, clean)
+            encode = encode_mask if job is not None else partial(punch_out, image)
+            data_url = await asyncio.to_thread(encode, clean)
         except MaskRejected as exc:
             raise Refused(f"mask.{exc.reason_code}") from exc
         if await self.db.regions.use(session_id, nonce=nonce) is None:
-            raise Refused("region.session_gone")
-        text = " ".join(prompt.split()) or job.final_prompt or job.prompt
+            raise Refused(gone_key(session))
+        text = " ".join(prompt.split()) or default_prompt(session, job)
         try:
-            child = await self.actions.press(
-                session.job_id,
-                session.button_index,
-                req,
-                PressInput(prompt=text, mask_data_url=data_url),
-            )
+            if job is None:
+                child = await self._start_edit(session, req, text, data_url)
+            else:
+                assert session.button_index is not None  # a Vary (Region) session has both
+                child = await self.actions.press(
+                    job.id,
+                    session.button_index,
+                    req,
+                    PressInput(prompt=text, mask_data_url=data_url),
+                )
         except Refused:
             await self.db.regions.reopen(session_id)
             raise
@@ -191,6 +232,21 @@ class RegionService:
                 log.exception("region session %s: posting job %s failed", session_id, child.id)
         return child
 
+    async def _start_edit(
+        self, session: RegionSession, req: Requester, prompt: str, image: str
+    ) -> JobRecord:
+        if not prompt:
+            raise Refused("edit.no_prompt")
+        jobs = self.actions.jobs
+        return await jobs.start(
+            req,
+            "edits",
+            lambda job: submits.edits(job.prompt, image, job.mode, jobs.config),
+            prompt=prompt,
+            mode=session.mode,
+            private=session.private,
+        )
+
     # -- an uploaded mask, confirmed before it is submitted -----------------------------
 
     async def stage_upload(
@@ -199,8 +255,8 @@ class RegionService:
         """Derive the mask of an uploaded file (a mask or a painted copy) and keep it until
         the user confirms; charges nothing. Returns (source, mask). Raises Refused("mask.*"),
         or ImageRejected for a file that is no safe image."""
-        _, job = await self.session(session_id, user_id)
-        image = await self.source(job)
+        session, _ = await self.session(session_id, user_id)
+        image = await self.source(session)
         try:
             mask, _ = await asyncio.to_thread(mask_from_upload, image, data, max_bytes=MAX_UPLOAD)
         except MaskRejected as exc:
@@ -249,7 +305,7 @@ class RegionService:
             raise Refused("region.session_gone")
         session, _ = await self.session(session_id, user_id)
         if session.web_nonce != nonce:
-            raise Refused("region.session_gone")
+            raise Refused(gone_key(session))
         return session, nonce
 
     # -- housekeeping -------------------------------------------------------------------
@@ -267,6 +323,23 @@ class RegionService:
     def _sign(self, body: str) -> str:
         digest = hmac.new(self.secret, body.encode(), hashlib.sha256).digest()[:18]
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def image_key(session: RegionSession) -> str:
+    """What the session's image is cached under (previews too): its job, or the session."""
+    return f"job:{session.job_id}" if session.job_id is not None else f"edit:{session.id}"
+
+
+def default_prompt(session: RegionSession, job: JobRecord | None) -> str:
+    """The prompt an editor opens with: the last one typed, else the image's."""
+    if session.prompt or job is None:
+        return session.prompt
+    return job.final_prompt or job.prompt
+
+
+def gone_key(session: RegionSession | None) -> str:
+    """The sentence for a closed session: which button to press again depends on the way in."""
+    return "edit.session_gone" if session is not None and session.is_edit else "region.session_gone"
 
 
 def _id(text: str) -> int | None:

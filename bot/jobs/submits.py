@@ -85,6 +85,17 @@ def video(prompt: str, image: str, motion: str, mode: str, config: JobConfig) ->
     return submit
 
 
+def edits(prompt: str, image: str, mode: str, config: JobConfig) -> Submit:
+    """/edit: the area to redraw is transparent in `image` (mj-protocol.md: no mask field)."""
+
+    async def submit(client: CometAPIClient, state: str) -> SubmitResult:
+        return await client.edits(
+            prompt, image, mode=SpeedMode(mode), state=state, notify_hook=config.notify_hook
+        )
+
+    return submit
+
+
 def action(task_id: str, custom_id: str, mode: str, config: JobConfig, *, remix: bool) -> Submit:
     async def submit(client: CometAPIClient, state: str) -> SubmitResult:
         return await client.action(

@@ -36,7 +36,7 @@ from bot.imaging import (
 )
 from bot.imaging.paint import stored_selection
 from bot.jobs.events import Requester
-from bot.jobs.region import MAX_UPLOAD
+from bot.jobs.region import MAX_UPLOAD, default_prompt, image_key
 from bot.messages import say
 from bot.ui.clicks import requester, tell
 from bot.ui.ids import ButtonRef, RegionRef
@@ -107,8 +107,8 @@ class RegionUI:
                 await self._paint(interaction, ref.session_id)
             elif ref.op == "upload":
                 session, job = await self.bot.region.session(ref.session_id, interaction.user.id)
-                prefill = session.prompt or job.final_prompt or job.prompt
-                await interaction.response.send_modal(UploadModal(session.id, prefill))
+                prefill = default_prompt(session, job)
+                await interaction.response.send_modal(UploadModal(session, prefill))
             elif ref.op == "go":
                 await self._continue(interaction, ref.session_id)
             elif ref.op == "ok":
@@ -143,13 +143,11 @@ class RegionUI:
     # -- painting -----------------------------------------------------------------------
 
     async def _paint(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
-        session, job = await self.bot.region.session(session_id, interaction.user.id)
+        session, _ = await self.bot.region.session(session_id, interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        image = await self.bot.region.source(job)
+        image = await self.bot.region.source(session)
         state = editor_state(session, image.size)
-        await interaction.edit_original_response(
-            **await self._editor(session_id, job, image, state)
-        )
+        await interaction.edit_original_response(**await self._editor(session, image, state))
 
     async def _update(
         self,
@@ -160,20 +158,20 @@ class RegionUI:
         """Apply one edit to the stored state and re-render the editor in place."""
         lock = self._locks.setdefault(session_id, asyncio.Lock())
         async with lock:  # two quick clicks must not both read the old selection
-            session, job = await self.bot.region.session(session_id, interaction.user.id)
+            session, _ = await self.bot.region.session(session_id, interaction.user.id)
 
             async def work() -> dict[str, Any]:
-                image = await self.bot.region.source(job)
+                image = await self.bot.region.source(session)
                 state = change(editor_state(session, image.size))
                 await self.bot.region.save_selection(session_id, interaction.user.id, state)
-                return await self._editor(session_id, job, image, state)
+                return await self._editor(session, image, state)
 
             await _update_in_place(interaction, work())
 
     async def _editor(
-        self, session_id: int, job: JobRecord, image: Image.Image, state: PaintState
+        self, session: RegionSession, image: Image.Image, state: PaintState
     ) -> dict[str, Any]:
-        key = f"job:{job.id}"
+        key = image_key(session)
         cells = ", ".join(state.labels()) or say("region.paint_none")
         if state.zoom is None:
             preview = await asyncio.to_thread(
@@ -187,7 +185,7 @@ class RegionUI:
         return {
             "content": content,
             "attachments": [discord.File(io.BytesIO(preview), filename="region.webp")],
-            "view": editor_view(session_id, state),
+            "view": editor_view(session.id, state),
         }
 
     async def _continue(self, interaction: discord.Interaction[MJBot], session_id: int) -> None:
@@ -200,9 +198,9 @@ class RegionUI:
         if selection is None or selection.is_empty:
             raise Refused("region.empty")
         if selection.is_full:
-            raise Refused("region.full")
-        prefill = session.prompt or job.final_prompt or job.prompt
-        await interaction.response.send_modal(RegionPromptModal(session_id, prefill))
+            raise Refused("edit.full" if session.is_edit else "region.full")
+        prefill = default_prompt(session, job)
+        await interaction.response.send_modal(RegionPromptModal(session, prefill))
 
     async def submit_painted(
         self, interaction: discord.Interaction[MJBot], session_id: int, prompt: str
@@ -223,7 +221,7 @@ class RegionUI:
     ) -> None:
         """Read the file now (its URL expires), derive the mask, show it for confirmation."""
         try:
-            session, job = await self.bot.region.session(session_id, interaction.user.id)
+            session, _ = await self.bot.region.session(session_id, interaction.user.id)
             if attachment is None:
                 raise Refused("mask.not_an_image")
             if attachment.size > MAX_UPLOAD:
@@ -233,7 +231,9 @@ class RegionUI:
             image, mask = await self.bot.region.stage_upload(
                 session_id, interaction.user.id, data, prompt
             )
-            preview = await asyncio.to_thread(render_mask_preview, image, mask, key=f"job:{job.id}")
+            preview = await asyncio.to_thread(
+                render_mask_preview, image, mask, key=image_key(session)
+            )
         except Refused as exc:
             await _say(interaction, say(exc.key, **exc.fields))
             return
@@ -263,7 +263,7 @@ class RegionUI:
         """Defer (an upstream round trip follows), submit, then close the editor message."""
         await interaction.response.defer()  # type 6: the editor message is edited after
         try:
-            await start(requester(interaction))
+            job = await start(requester(interaction))
         except Refused as exc:
             await _say(interaction, say(exc.key, **exc.fields))
             return
@@ -271,7 +271,10 @@ class RegionUI:
             log.exception("Vary (Region) submit failed")
             await _say(interaction, say("internal"))
             return
-        await interaction.edit_original_response(content=say("region.started"), view=None)
+        started = "region.started"
+        if job.kind == "edits":
+            started = "edit.started_private" if job.private else "edit.started"
+        await interaction.edit_original_response(content=say(started), attachments=[], view=None)
 
     async def post_child(self, child: JobRecord, session: RegionSession) -> None:
         """RegionService.on_child: the new job's message, replying to the upscaled image's,
@@ -297,7 +300,7 @@ class RegionUI:
             user = await self.bot.fetch_user(child.user_id)
             msg = await user.send(embed=embed, allowed_mentions=NO_PINGS)
         else:
-            parent = await self.bot.db.jobs.get(session.job_id)
+            parent = await self.bot.db.jobs.get(session.job_id) if session.job_id else None
             channel = self.bot.get_partial_messageable(child.channel_id)
             reference = None
             if parent is not None and parent.message_id is not None:
@@ -307,7 +310,8 @@ class RegionUI:
             kwargs: dict[str, Any] = {"reference": reference} if reference else {}
             msg = await channel.send(embed=embed, allowed_mentions=NO_PINGS, **kwargs)
         await self.bot.presenter.adopt(child, msg)
-        await self.bot.presenter.refresh(session.job_id)  # 🖌️ now shows as pressed
+        if session.job_id is not None:
+            await self.bot.presenter.refresh(session.job_id)  # 🖌️ now shows as pressed
 
 
 def _press(state: PaintState, index: int, label: str | None) -> PaintState:

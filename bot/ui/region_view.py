@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.db.records import RegionSession
 from bot.imaging import PRESETS, SPLIT, PaintState
 from bot.messages import say
 from bot.ui.ids import REGION_BUTTON_TEMPLATE, REGION_SELECT_TEMPLATE, RegionRef
@@ -157,17 +158,17 @@ def confirm_view(session_id: int) -> discord.ui.View:
     return view
 
 
-def _prompt_input(prefill: str) -> discord.ui.Label[Any]:
+def _prompt_input(session: RegionSession, prefill: str) -> discord.ui.Label[Any]:
     text: discord.ui.TextInput[Any] = discord.ui.TextInput(
         custom_id="prompt",
         style=discord.TextStyle.paragraph,
         default=prefill[:4000] or None,
         max_length=4000,
-        required=False,  # empty = the image's own prompt (mj-protocol.md §5)
+        # Vary (Region): empty = the image's own prompt (mj-protocol.md §5); /edit has none.
+        required=session.is_edit,
     )
-    return discord.ui.Label(
-        text=say("modal.prompt_label"), description=say("region.prompt_hint"), component=text
-    )
+    hint = "edit.prompt_hint" if session.is_edit else "region.prompt_hint"
+    return discord.ui.Label(text=say("modal.prompt_label"), description=say(hint), component=text)
 
 
 def _prompt_of(label: discord.ui.Label[Any]) -> str:
@@ -178,14 +179,14 @@ def _prompt_of(label: discord.ui.Label[Any]) -> str:
 class RegionPromptModal(discord.ui.Modal):
     """Continue from the cell editor: the prompt, then the paid submit."""
 
-    def __init__(self, session_id: int, prefill: str) -> None:
+    def __init__(self, session: RegionSession, prefill: str) -> None:
         super().__init__(
-            title=say("region.modal_title"),
+            title=say("edit.modal_title" if session.is_edit else "region.modal_title"),
             timeout=MODAL_TIMEOUT,
-            custom_id=f"mjx:m:region:{session_id}:{id(self):x}"[:100],
+            custom_id=f"mjx:m:region:{session.id}:{id(self):x}"[:100],
         )
-        self.session_id = session_id
-        self.prompt = _prompt_input(prefill)
+        self.session_id = session.id
+        self.prompt = _prompt_input(session, prefill)
         self.add_item(self.prompt)
 
     async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]
@@ -196,13 +197,13 @@ class RegionPromptModal(discord.ui.Modal):
 class UploadModal(discord.ui.Modal):
     """A mask or painted copy, and the prompt; the mask is shown for confirmation next."""
 
-    def __init__(self, session_id: int, prefill: str) -> None:
+    def __init__(self, session: RegionSession, prefill: str) -> None:
         super().__init__(
-            title=say("region.upload_title"),
+            title=say("edit.upload_title" if session.is_edit else "region.upload_title"),
             timeout=MODAL_TIMEOUT,
-            custom_id=f"mjx:m:upload:{session_id}:{id(self):x}"[:100],
+            custom_id=f"mjx:m:upload:{session.id}:{id(self):x}"[:100],
         )
-        self.session_id = session_id
+        self.session_id = session.id
         self.file: discord.ui.FileUpload[Any] = discord.ui.FileUpload(
             custom_id="mask", required=True, min_values=1, max_values=1
         )
@@ -213,7 +214,7 @@ class UploadModal(discord.ui.Modal):
                 component=self.file,
             )
         )
-        self.prompt = _prompt_input(prefill)
+        self.prompt = _prompt_input(session, prefill)
         self.add_item(self.prompt)
 
     async def on_submit(self, interaction: discord.Interaction[MJBot]) -> None:  # type: ignore[override]

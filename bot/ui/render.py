@@ -75,6 +75,7 @@ WHAT = {
     "blend": "Blend",
     "shorten": "Shorten",
     "video": "Video",
+    "edits": "Edit",
 }
 
 

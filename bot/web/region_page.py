@@ -28,7 +28,7 @@ from bot.cometapi.errors import CometAPIError
 from bot.errors import Refused
 from bot.imaging import MaskRejected, decode_mask_data_url
 from bot.jobs.events import Requester
-from bot.jobs.region import RegionService
+from bot.jobs.region import RegionService, image_key
 from bot.messages import say
 from bot.web.guard import BadBody, json_object, read_capped, storable
 
@@ -62,7 +62,7 @@ def status_for(key: str) -> int:
     """The HTTP status of a refusal: forged 403, closed or used 410, bad mask 422, else 409."""
     if key == "region.link_bad" or key == "button.denied":
         return 403
-    if key == "region.session_gone":
+    if key in ("region.session_gone", "edit.session_gone"):
         return 410
     if key.startswith("mask."):
         return 422
@@ -75,7 +75,7 @@ class RegionPage:
         self.template = Template((assets / "editor.html").read_text(encoding="utf-8"))
         self.static = {name: (assets / name).read_bytes() for name in STATIC}
         # The image is re-encoded for the browser once per job, not once per page load.
-        self._encoded: OrderedDict[int, bytes] = OrderedDict()
+        self._encoded: OrderedDict[str, bytes] = OrderedDict()
 
     def mount(self, app: web.Application) -> None:
         # The static route first: "/region/static/x" must never be read as a token.
@@ -95,12 +95,12 @@ class RegionPage:
         token = request.match_info["token"]
         try:
             session, _ = await self.region.verify(token)
-            _, job = await self.region.session(session.id, session.user_id)
-            image = await self.region.source(job)
+            image = await self.region.source(session)
         except Exception as exc:
             key, status, fields = _failure(exc)
             return _refusal_page(say(key, **fields), status)
         page = self.template.substitute(
+            title=say("edit.modal_title" if session.is_edit else "region.modal_title"),
             token=html.escape(token),
             width=image.width,
             height=image.height,
@@ -111,8 +111,7 @@ class RegionPage:
     async def _image(self, request: web.Request) -> web.Response:
         try:
             session, _ = await self.region.verify(request.match_info["token"])
-            _, job = await self.region.session(session.id, session.user_id)
-            body = await self._encode(job.id, await self.region.source(job))
+            body = await self._encode(image_key(session), await self.region.source(session))
         except Exception as exc:
             return _error(*_failure(exc))
         return web.Response(body=body, content_type="image/webp", headers=HEADERS)
@@ -146,13 +145,14 @@ class RegionPage:
             return _error(*_failure(exc))
         log.info("region session %d submitted from the web: job %d", session.id, child.id)
         return web.json_response(
-            {"ok": True, "job_id": child.id, "message": say("region.web_done")}, headers=HEADERS
+            {"ok": True, "job_id": child.id, "message": say("region.web_done")},
+            headers=HEADERS,
         )
 
-    async def _encode(self, job_id: int, image: Image.Image) -> bytes:
-        if job_id in self._encoded:
-            self._encoded.move_to_end(job_id)
-            return self._encoded[job_id]
+    async def _encode(self, key: str, image: Image.Image) -> bytes:
+        if key in self._encoded:
+            self._encoded.move_to_end(key)
+            return self._encoded[key]
 
         def webp() -> bytes:
             buf = io.BytesIO()
@@ -161,7 +161,7 @@ class RegionPage:
             return buf.getvalue()
 
         data = await asyncio.to_thread(webp)
-        self._encoded[job_id] = data
+        self._encoded[key] = data
         while len(self._encoded) > ENCODED_CACHE:
             self._encoded.popitem(last=False)
         return data

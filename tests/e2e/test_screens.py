@@ -81,3 +81,27 @@ async def test_what_members_see(
     seen = await shot(page, fake_discord, [said], "refused-quota", screens)
     assert "daily job limit (2)" in seen and "Only you can see this" in seen
     assert "Nothing was charged" in seen
+
+
+async def test_what_edit_looks_like(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator, page: Page, screens: Path
+) -> None:
+    from tests.e2e.test_edit import open_edit
+    from tests.e2e.test_region import menu
+
+    alice = fake_discord.user("alice")
+    chooser = await open_edit(alice)
+    seen = await shot(page, fake_discord, [chooser], "edit-chooser", screens)
+    assert "mark the part of your image" in seen and "Nothing is charged" in seen
+    editor = await (await alice.click(chooser, "Paint here")).wait_for_message(
+        lambda m: bool(m.attachments) and bool(m.buttons)
+    )
+    await menu(alice, editor, "oval")
+    await fake_discord.wait_until(lambda: "B2" in editor.text)
+    seen = await shot(page, fake_discord, [editor], "edit-editor", screens)
+    assert "Continue" in seen
+    await alice.submit_modal(await alice.click(editor, "Continue"), {"Prompt": "a round window"})
+    job = await fake_discord.wait_for_message(lambda m: final(m) and not m.ephemeral)
+    seen = await shot(page, fake_discord, [job], "edit-result", screens)
+    assert "a round window" in seen and "U1" in seen
+    assert "Edit · fast" in seen and "edits" not in seen.lower()  # no internal kind names

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import time
-from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -14,6 +15,14 @@ from bot.imaging import Selection
 from bot.jobs.region import HISTORY, LIFETIME, RegionService
 from bot.sim import Fault
 from tests.jobs.conftest import ALICE, BOB, Stack, is_
+
+EDIT = {"prompt": "a red door", "mode": "fast", "private": False}
+
+
+def png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
 
 
 async def upscaled(stack: Stack) -> tuple[int, int]:
@@ -35,8 +44,7 @@ async def test_a_painted_selection_becomes_the_mask_upstream(
 ) -> None:
     job_id, index = await upscaled(stack)
     session = await region.open(job_id, index, ALICE)
-    _, job = await region.session(session.id, ALICE.user_id)
-    image = await region.source(job)
+    image = await region.source(session)
     centre = Selection.preset(region.selection_of(session, image).grid, "centre")
     await region.save_selection(session.id, ALICE.user_id, centre)
     child = await region.submit_selection(session.id, ALICE, "a lighthouse")
@@ -140,13 +148,82 @@ async def test_prune_keeps_a_day_of_history_and_drops_masks_at_once(
 
 
 async def test_the_source_image_cache_stays_bounded(stack: Stack, region: RegionService) -> None:
-    job_id, _ = await upscaled(stack)
-    job = await stack.db.jobs.get(job_id)
-    assert job is not None
+    job_id, index = await upscaled(stack)
+    session = await region.open(job_id, index, ALICE)
     downloads = len(stack.sim.requests)
-    ids = [job_id + 1000 + k for k in range(3 * region._cache_size)]
-    for other in ids:  # as many different jobs as three caches hold
-        await region.source(replace(job, id=other))
-    assert list(region._images) == ids[-region._cache_size :]
-    await region.source(replace(job, id=ids[-1]))  # a hit: no download
-    assert len(stack.sim.requests) - downloads == len(ids)
+    await region.source(session)
+    await region.source(session)  # a hit: no second download
+    assert len(stack.sim.requests) - downloads == 1
+    edits = [
+        await region.open_edit(ALICE, png(Image.new("RGB", (64, 48), (9, 9, 9 + k))), **EDIT)
+        for k in range(3 * region._cache_size)
+    ]
+    for edit in edits:  # as many different images as three caches hold
+        await region.source(edit)
+    assert list(region._images) == [f"edit:{e.id}" for e in edits[-region._cache_size :]]
+
+
+async def test_an_edit_sends_the_image_with_the_marked_area_transparent(
+    stack: Stack, region: RegionService
+) -> None:
+    photo = Image.new("RGB", (300, 200), (200, 40, 40))
+    session = await region.open_edit(ALICE, png(photo), **EDIT)
+    assert session.is_edit and session.job_id is None
+    image = await region.source(session)
+    assert image.size == (300, 200)
+    left = Selection.preset(region.selection_of(session, image).grid, "left")
+    await region.save_selection(session.id, ALICE.user_id, left)
+    child = await region.submit_selection(session.id, ALICE, "  a blue   door ")
+    assert child.kind == "edits" and child.prompt == "a blue door" and child.parent_id is None
+    assert child.charge_state == ChargeState.CHARGED and child.cost > 0
+    done = await stack.wait_job(child.id, is_(JobStatus.SUCCEEDED))
+    assert done.buttons  # a grid with its buttons, as for imagine
+    (sent,) = [r.json for r in stack.sim.requests if r.route == "/mj/submit/edits"]
+    assert sent["prompt"] == "a blue door"
+    head, _, data = sent["image"].partition(",")
+    assert head == "data:image/png;base64"
+    upstream = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert upstream.mode == "RGBA" and upstream.size == (300, 200)
+    alpha = upstream.getchannel("A")
+    assert alpha.getpixel((10, 100)) == 0  # the left half: to redraw
+    assert alpha.getpixel((290, 100)) == 255  # the right half: kept, colours untouched
+    assert upstream.getpixel((290, 100)) == (200, 40, 40, 255)
+    with pytest.raises(Refused) as used:  # one session, one job
+        await region.submit_selection(session.id, ALICE, "again")
+    assert used.value.key == "edit.session_gone"
+
+
+async def test_an_edit_costs_nothing_until_submitted_and_refusals_keep_the_session(
+    stack: Stack, region: RegionService
+) -> None:
+    session = await region.open_edit(ALICE, png(Image.new("RGB", (64, 64), "white")), **EDIT)
+    with pytest.raises(Refused) as empty:
+        await region.submit_selection(session.id, ALICE, "x")
+    assert empty.value.key == "region.empty"
+    with pytest.raises(Refused) as other:  # another member cannot use the session
+        await region.submit_selection(session.id, BOB, "x")
+    assert other.value.key == "edit.session_gone"
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (0, 0, 32, 32))
+    stack.sim.faults.inject(Fault(kind="status", status=400, match="/mj/submit/edits"))
+    with pytest.raises(Refused):  # refused upstream: refunded, and the session stays open
+        await region.submit(session.id, ALICE, mask, "a cat")
+    child = await region.submit(session.id, ALICE, mask, "   ")  # nothing had to be redone
+    assert child.kind == "edits" and child.prompt == "a red door"  # the prompt of /edit
+    jobs = [await stack.db.jobs.get(i) for i in (child.id - 1, child.id)]
+    assert [(j.charge_state, j.kind) for j in jobs if j] == [
+        (ChargeState.REFUNDED, "edits"),
+        (ChargeState.CHARGED, "edits"),
+    ]
+
+
+async def test_an_upload_that_is_no_image_is_refused_before_a_session(
+    stack: Stack, region: RegionService
+) -> None:
+    from bot.imaging import ImageRejected
+
+    with pytest.raises(ImageRejected):
+        await region.open_edit(ALICE, b"not an image at all", **EDIT)
+    big = Image.new("RGB", (4000, 1000), "navy")
+    session = await region.open_edit(ALICE, png(big), **EDIT)
+    assert (await region.source(session)).size == (2048, 512)  # scaled to Midjourney's size

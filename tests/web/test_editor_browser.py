@@ -116,8 +116,7 @@ async def test_what_is_drawn_with_the_mouse_becomes_the_mask_upstream(
     web: Web, browser: BrowserContext
 ) -> None:
     session, link = await web.open("a lighthouse on a cliff --ar 3:2 --v 7")
-    _, job = await web.region.session(session.id, session.user_id)
-    size = (await web.region.source(job)).size
+    size = (await web.region.source(session)).size
     assert size[0] != size[1]  # a non-square image checks both axes of the mapping
 
     page = await browser.new_page()
@@ -160,7 +159,7 @@ async def test_what_is_drawn_with_the_mouse_becomes_the_mask_upstream(
     assert await page.is_disabled("#submit")
 
     child = await web.stack.wait_job(answer["job_id"], is_(JobStatus.SUCCEEDED))
-    assert child.parent_id == job.id
+    assert child.parent_id == session.job_id
     _, mask = web.stack.sim.received_masks[-1]
     assert mask.size == size and mask.mode == "L"
     hist = mask.histogram()

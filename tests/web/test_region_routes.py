@@ -46,8 +46,7 @@ async def test_the_page_embeds_size_and_prompt_and_locks_itself_down(web: Web) -
     status, body, headers = await get(link)
     assert status == 200
     page = body.decode()
-    _, job = await web.region.session(session.id, ALICE.user_id)
-    source = await web.region.source(job)
+    source = await web.region.source(session)
     assert f'data-width="{source.width}" data-height="{source.height}"' in page
     assert "<b>" not in page and "&lt;b&gt;&amp;&lt;/b&gt;" in page  # the prompt, escaped
     assert "<script>" not in page and "style=" not in page  # nothing inline: the CSP holds
@@ -67,14 +66,13 @@ async def test_the_page_embeds_size_and_prompt_and_locks_itself_down(web: Web) -
 
 async def test_a_good_submit_starts_the_child_and_the_link_is_spent(web: Web) -> None:
     session, link = await web.open()
-    _, job = await web.region.session(session.id, ALICE.user_id)
-    size = (await web.region.source(job)).size
+    size = (await web.region.source(session)).size
     w, h = size
     mask = box_mask(size, (w // 4, h // 4, w // 2, h // 2))
     status, answer = await post(link, {"mask": png_url(mask), "prompt": "  a red   lighthouse "})
     assert status == 200 and answer["ok"] is True, answer
     child = await web.stack.wait_job(answer["job_id"], is_(JobStatus.SUCCEEDED))
-    assert child.parent_id == job.id
+    assert child.parent_id == session.job_id
     assert [(c.id, s.id) for c, s in web.children] == [(child.id, session.id)]
     (_, received) = web.stack.sim.received_masks[-1]
     assert received.size == size
@@ -193,3 +191,31 @@ async def test_the_encoded_image_cache_stays_bounded(web: Web) -> None:
         await page._encode(job_id, Image.new("RGB", (64, 64), "blue"))
     assert list(page._encoded) == list(range(2 * ENCODED_CACHE + 2, 3 * ENCODED_CACHE + 2))
     assert await page._encode(1, Image.new("RGB", (64, 64), "green")) != first  # re-encoded
+
+
+async def test_an_edit_session_opens_the_same_editor_on_the_uploaded_image(web: Web) -> None:
+    photo = Image.new("RGB", (320, 200), (30, 120, 60))
+    buf = io.BytesIO()
+    photo.save(buf, "PNG")
+    session = await web.region.open_edit(
+        ALICE, buf.getvalue(), prompt="a <red> door", mode="fast", private=False
+    )
+    link = await web.region.link(session)
+    assert link is not None
+    status, body, _ = await get(link)
+    page = body.decode()
+    assert status == 200 and "<title>Edit your image</title>" in page
+    assert 'data-width="320" data-height="200"' in page and "a &lt;red&gt; door" in page
+    status, data, _ = await get(link + "/image")
+    assert status == 200 and Image.open(io.BytesIO(data)).size == (320, 200)
+    mask = box_mask((320, 200), (0, 0, 160, 200))
+    status, answer = await post(link, {"mask": png_url(mask), "prompt": "a blue door"})
+    assert status == 200 and answer["ok"] is True, answer
+    job = await web.stack.wait_job(answer["job_id"], is_(JobStatus.SUCCEEDED))
+    assert job.kind == "edits" and job.prompt == "a blue door"
+    (sent,) = [r.json for r in web.stack.sim.requests if r.route == "/mj/submit/edits"]
+    upstream = Image.open(io.BytesIO(base64.b64decode(sent["image"].partition(",")[2])))
+    assert upstream.getchannel("A").getpixel((10, 10)) == 0
+    assert upstream.getchannel("A").getpixel((300, 10)) == 255
+    status, again = await post(link, {"mask": png_url(mask), "prompt": "twice"})
+    assert status == 410 and again["error"] == say("edit.session_gone")
