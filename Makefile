@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck pytest sim bench clean install install-dev chromium
+.PHONY: run test lint typecheck pytest sim bench clean install install-dev chromium postgres
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,9 +32,22 @@ $(VENV)/.chromium:
 	  echo "warning: could not apt-get install chromium: the browser test will skip (fail in CI)"; }
 	@if command -v chromium >/dev/null; then mkdir -p $(VENV) && touch $@; fi
 
+# The storage tests run on SQLite and on a real PostgreSQL: Debian's server binaries, for the
+# test fixtures to start a throwaway cluster from (tests/pg.py); no server runs as a service.
+$(VENV)/.postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else SUDO=false; fi; \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } || \
+	  echo "warning: could not apt-get install postgresql: its tests will skip (fail in CI)"; }
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then mkdir -p $(VENV) && touch $@; fi
+
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 chromium: $(VENV)/.chromium
+postgres: $(VENV)/.postgres
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/mjbot run
@@ -49,7 +62,7 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.dev $(VENV)/.chromium
+pytest: $(VENV)/.dev $(VENV)/.chromium $(VENV)/.postgres
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest

@@ -37,8 +37,9 @@ from bot.db.hits import HitsRepository
 from bot.db.jobs import JobsRepository
 from bot.db.kits import KitsRepository
 from bot.db.ledger import LedgerRepository
-from bot.db.migrate import Migration, migrate
+from bot.db.migrate import Migration, migrate, schema_version
 from bot.db.regions import RegionsRepository
+from bot.db.schema_upgrade import LEGACY_HEAD, sqlite_engine, upgrade
 from bot.db.usage import UsageRepository
 from bot.db.users import UsersRepository
 
@@ -78,6 +79,20 @@ async def _enable_wal(conn: aiosqlite.Connection, path: Path, patience: float) -
             delay = min(delay * 2, 0.1)
     if row is None or str(row[0]).lower() != "wal":
         log.warning("SQLite refused WAL mode for %s; writers will block readers", path)
+
+
+async def _upgrade_sqlite(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int) -> str:
+    """The file at the Alembic head: a file of the old SQL migrations is brought to their last
+    version first (schema_upgrade then stamps it)."""
+    async with conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'") as cur:
+        alembic = await cur.fetchone() is not None
+    if not alembic and 0 < await schema_version(conn) < LEGACY_HEAD:
+        await migrate(conn)
+    engine = sqlite_engine(path, busy_timeout_s=busy_timeout_ms / 1000)
+    try:
+        return await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 class Database:
@@ -142,7 +157,10 @@ class Database:
             await _enable_wal(conn, path, busy_timeout_ms / 1000)
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
-            version = await migrate(conn, migrations)
+            if migrations is None:
+                version: int | str = await _upgrade_sqlite(conn, path, busy_timeout_ms)
+            else:  # the old numbered SQL files only (their own tests)
+                version = await migrate(conn, migrations)
         except BaseException:
             await conn.close()
             raise
@@ -160,7 +178,7 @@ class Database:
             for opened in (conn, *readers):
                 await opened.close()
             raise
-        log.info("database %s open at schema version %d", path, version)
+        log.info("database %s open at schema version %s", path, version)
         return cls(conn, path=path, clock=clock, readers=readers)
 
     async def close(self) -> None:

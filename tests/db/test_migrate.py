@@ -7,6 +7,7 @@ import aiosqlite
 import pytest
 
 from bot.db import Database, MigrationError, latest_version, load_migrations, migrate
+from bot.db.schema_upgrade import LEGACY_HEAD, head, sqlite_engine, upgrade
 from tests.db.conftest import new_job
 
 TABLES = {"jobs", "claims", "guild_settings", "guild_bans", "user_settings", "ledger", "audit_log"}
@@ -50,7 +51,7 @@ def test_packaged_migrations_are_found_as_package_data() -> None:
 
 async def test_empty_database_is_migrated_to_the_latest_schema(db: Database) -> None:
     conn = db._conn
-    assert await _scalar(conn, "PRAGMA user_version") == latest_version()
+    assert await _scalar(conn, "SELECT version_num FROM alembic_version") == head()
     assert await _names(conn, "table") >= TABLES
     assert await _names(conn, "index") >= INDEXES
     # The connection's pragmas, which are per connection and so checked on db's own.
@@ -73,9 +74,11 @@ async def test_reopening_is_a_no_op(db_path: Path) -> None:
         before = await _names(db._conn, "table") | await _names(db._conn, "index")
     async with await Database.open(db_path) as db:
         assert await db.jobs.get(job.id) == job
-        changes = db._conn.total_changes
-        assert await migrate(db._conn) == latest_version()
-        assert db._conn.total_changes == changes
+        engine = sqlite_engine(db_path)
+        try:
+            assert await upgrade(engine) == head()
+        finally:
+            await engine.dispose()
         assert await _names(db._conn, "table") | await _names(db._conn, "index") == before
 
 
@@ -109,6 +112,32 @@ async def test_a_schema_newer_than_the_code_is_refused(tmp_path: Path) -> None:
         await conn.commit()
     with pytest.raises(MigrationError, match="newer"):
         await Database.open(path)
+    later = tmp_path / "later.db"
+    async with await Database.open(later) as db:  # then a later bot migrated it further
+        await db._conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(MigrationError, match="newer"):
+        await Database.open(later)
+
+
+@pytest.mark.parametrize("version", [LEGACY_HEAD, 5])
+async def test_a_database_of_the_sql_migrations_is_carried_over(
+    tmp_path: Path, version: int
+) -> None:
+    """A file made by the numbered SQL migrations keeps its rows: brought to their last
+    version, then stamped at the Alembic revision with the same schema."""
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await migrate(conn, load_migrations()[:version])
+        await conn.execute(
+            "INSERT INTO jobs (channel_id, user_id, kind, status, created_at, updated_at) "
+            "VALUES (1, 2, 'imagine', 'succeeded', 0, 0)"
+        )
+    async with await Database.open(path) as db:
+        assert await _scalar(db._conn, "SELECT version_num FROM alembic_version") == head()
+        assert await _scalar(db._conn, "PRAGMA user_version") == LEGACY_HEAD
+        job = await db.jobs.get(1)
+        assert job is not None and job.kind == "imagine"
+        assert (await new_job(db)).id == 2
 
 
 @pytest.mark.parametrize(
@@ -135,7 +164,7 @@ async def test_two_processes_migrating_at_once_both_succeed(tmp_path: Path) -> N
     first, second = await asyncio.gather(Database.open(path), Database.open(path))
     try:
         for db in (first, second):
-            assert await _scalar(db._conn, "PRAGMA user_version") == latest_version()
+            assert await _scalar(db._conn, "SELECT version_num FROM alembic_version") == head()
         job = await new_job(first)
         assert await second.jobs.get(job.id) == job
     finally:
