@@ -1,15 +1,14 @@
 """Root fixtures. Subsystem fixtures live in each tests/<area>/conftest.py; the fake Discord
 is a plugin so that any test can use it."""
 
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pg import Cluster, binaries
+
 pytest_plugins = ["tests.fakediscord.fixtures"]
-
-
-import os  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-
-from tests.pg import Cluster, binaries  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -43,27 +43,17 @@ class RegionsRepository:
         lifetime: float,
         is_moderator: bool = False,
     ) -> RegionSession:
-        now = self._db.now()
-        async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "INSERT INTO region_sessions (job_id, button_index, user_id, guild_id, "
-                    "channel_id, prompt, created_at, expires_at, is_moderator) "
-                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                    [
-                        job_id,
-                        button_index,
-                        user_id,
-                        guild_id,
-                        channel_id,
-                        prompt,
-                        now,
-                        now + lifetime,
-                        int(is_moderator),
-                    ],
-                )
-            )
-        return _decode(rows[0])
+        """A Vary (Region) session on one button of one job."""
+        return await self._insert(
+            lifetime,
+            job_id=job_id,
+            button_index=button_index,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            prompt=prompt,
+            is_moderator=int(is_moderator),
+        )
 
     async def create_edit(
         self,
@@ -79,25 +69,29 @@ class RegionsRepository:
         is_moderator: bool = False,
     ) -> RegionSession:
         """A /edit session: the uploaded image is kept in the row until the session closes."""
+        return await self._insert(
+            lifetime,
+            source=source_png,
+            user_id=user_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            prompt=prompt,
+            mode=mode,
+            private=int(private),
+            is_moderator=int(is_moderator),
+        )
+
+    async def _insert(self, lifetime: float, **values: object) -> RegionSession:
         now = self._db.now()
+        values |= {"created_at": now, "expires_at": now + lifetime}
+        columns = ", ".join(values)  # names from the two callers above, never from input
+        marks = ", ".join("?" * len(values))
         async with self._db._write() as conn:
             rows = list(
                 await conn.execute_fetchall(
-                    "INSERT INTO region_sessions (source, user_id, guild_id, channel_id, prompt, "
-                    "mode, private, created_at, expires_at, is_moderator) "
-                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                    [
-                        source_png,
-                        user_id,
-                        guild_id,
-                        channel_id,
-                        prompt,
-                        mode,
-                        int(private),
-                        now,
-                        now + lifetime,
-                        int(is_moderator),
-                    ],
+                    f"INSERT INTO region_sessions ({columns}) VALUES ({marks}) "
+                    f"RETURNING {_COLUMNS}",
+                    list(values.values()),
                 )
             )
         return _decode(rows[0])
