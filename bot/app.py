@@ -75,7 +75,7 @@ class Tuning:
     sync_commands: bool = True
 
 
-class MJBot(commands.Bot):
+class MJBot(commands.AutoShardedBot):
     db: Database
     clients: GuildClients
     keys: GuildKeys
@@ -91,10 +91,15 @@ class MJBot(commands.Bot):
     web: WebServer | None
 
     def __init__(self, settings: Settings, tuning: Tuning | None = None) -> None:
+        # Unset: one process runs the shard count Discord recommends.
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
+            **shards,
         )
         self.settings = settings
         self.tuning = tuning or Tuning()
@@ -104,7 +109,7 @@ class MJBot(commands.Bot):
         self._janitor: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        self.db = await Database.open(self.settings.database_path)
+        self.db = await Database.open(self.settings.database, owner=self.settings.owner)
         base_url, key = await self._backend()
         self.pool = CometAPIPool(base_url, timeout=self.settings.cometapi_timeout)
         master = self.settings.master_key
@@ -146,6 +151,7 @@ class MJBot(commands.Bot):
         self.region_ui = RegionUI(self)
         self.region.on_child = self.region_ui.post_child  # also posts web-editor children
         self.tracker = Tracker(self.jobs, self.clients)
+        await self.db.listen(self.tracker.wake)  # a webhook that reached another process
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self._ignore_replayed_interactions()
         self.add_dynamic_items(
@@ -168,8 +174,8 @@ class MJBot(commands.Bot):
         if swept:
             log.info("re-rendered %d finished jobs", swept)
         log.info("resumed %d pending jobs", resumed)
-        if self.tuning.sync_commands:
-            await self._sync()
+        if self.tuning.sync_commands and self.settings.syncs_commands:
+            await self._sync()  # once per deployment, not once per process
 
     async def _backend(self) -> tuple[str, str]:
         if self.settings.cometapi_key is not None:

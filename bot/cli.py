@@ -21,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="mjbot", description="Midjourney in Discord via CometAPI")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (the default; the playground without a token)")
+    run = sub.add_parser("run", help="run the bot (the default; the playground without a token)")
+    run.add_argument("--shards", help="the shards this process runs, like 0-3 (SHARD_IDS)")
+    run.add_argument("--shard-count", type=int, help="the bot's total shards (SHARD_COUNT)")
     play = sub.add_parser("play", help="the bot in a local playground, no Discord account")
     play.add_argument("--port", type=int, default=None, help="the page's port (8765)")
     play.add_argument("--no-browser", action="store_true", help="do not open a browser")
@@ -30,6 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check the settings and say what the bot would use")
     sub.add_parser("migrate", help="create or upgrade the database, then exit")
     return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Command-line options win over the environment."""
+    found: dict[str, object] = {}
+    if getattr(args, "shards", None):
+        found["shard_ids"] = args.shards
+    if getattr(args, "shard_count", None) is not None:
+        found["shard_count"] = args.shard_count
+    return found
 
 
 def _run(settings: Settings) -> int:
@@ -64,11 +76,14 @@ def _play(settings: Settings, *, port: int | None, browser: bool) -> int:
 
 
 def _check(settings: Settings) -> int:
+    from bot.db.url import DatabaseURL
+
     backend = "the built-in simulator" if settings.uses_simulator else settings.cometapi_base_url
     token = "set" if settings.discord_token else "NOT set"
+    database = DatabaseURL.parse(settings.database).safe  # never the password
     sys.stdout.write(
         f"CometAPI backend: {backend}\nDiscord token: {token}\n"
-        f"Database: {settings.database_path}\nDefault mode: {settings.default_mode.value}\n"
+        f"Database: {database}\nDefault mode: {settings.default_mode.value}\n"
     )
     return 0
 
@@ -77,7 +92,7 @@ def _migrate(settings: Settings) -> int:
     from bot.db import Database
 
     async def go() -> int:
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         await db.close()
         return 0
 
@@ -88,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     try:
-        settings = load_settings()
+        settings = load_settings(**_overrides(args))
         setup_logging(settings.log_level, settings.secrets())
         if command == "sim":
             from bot.sim.cli import run_from_args

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     default_mode: Mode = Mode.FAST
     relax_enabled: bool = False
     database_path: Path = Path("data/mjbot.db")
+    # Overrides DATABASE_PATH: sqlite:///path, or postgresql://user:password@host/name for
+    # several bot processes (README "Running at scale"). Secret: it may carry a password.
+    database_url: SecretStr | None = None
     # Where users' browsers reach the bot's web server (region editor, webhooks).
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
@@ -63,6 +66,13 @@ class Settings(BaseSettings):
     require_guild_keys: bool = False
     # Jobs a user may start per day in direct messages with the bot (0: none).
     dm_daily_jobs: int = Field(default=0, ge=0, le=10_000)
+    # Sharding (README "Running at scale"): the bot's total shard count and the shards this
+    # process runs ("0-3", "4,5"). Unset: one process runs every shard Discord recommends.
+    shard_count: int | None = Field(default=None, ge=1, le=10_000)
+    shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # This process's name on the jobs it polls; stable across restarts. Default: "main", or
+    # "shards-0-3" for a process running shards 0 to 3.
+    process_name: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("public_base_url", mode="before")
     @classmethod
@@ -84,7 +94,41 @@ class Settings(BaseSettings):
             return tuple(int(p) for p in parts if p)
         return value
 
-    @field_validator("discord_token", "cometapi_key", "master_key", "webhook_secret", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        return parse_shards(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT, the bot's total number of shards")
+        if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_ids):
+            raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
+        return self
+
+    @property
+    def owner(self) -> str:
+        """This process's name on its job leases (bot/db/leases.py)."""
+        if self.process_name:
+            return self.process_name
+        if self.shard_ids:
+            return "shards-" + ",".join(map(str, self.shard_ids))
+        return "main"
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Slash commands are synced once per deployment: by the process running shard 0."""
+        return not self.shard_ids or 0 in self.shard_ids
+
+    @field_validator(
+        "discord_token",
+        "cometapi_key",
+        "master_key",
+        "webhook_secret",
+        "database_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str):
@@ -93,13 +137,37 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def database(self) -> str | Path:
+        """What Database.open takes: DATABASE_URL when set, else DATABASE_PATH."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
+
+    @property
     def uses_simulator(self) -> bool:
         return self.cometapi_key is None
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line or a user."""
         found = [self.discord_token, self.cometapi_key, self.master_key, self.webhook_secret]
+        if self.database_url is not None:  # only its password is secret, but all is safe
+            found.append(self.database_url)
         return [s.get_secret_value() for s in found if s is not None]
+
+
+def parse_shards(text: str) -> tuple[int, ...]:
+    """ "0-3" → (0, 1, 2, 3); "4,6" → (4, 6); "" → ()."""
+    found: list[int] = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError("shard ids must be numbers or ranges, like 0-3 or 4,5")
+        found += range(int(first), int(last) + 1) if dash else [int(first)]
+    if any(i < 0 for i in found) or len(set(found)) != len(found):
+        raise ValueError("shard ids must be distinct numbers ≥ 0, like 0-3 or 4,5")
+    return tuple(sorted(found))
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -108,8 +176,11 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        raise SettingsError(f"The setting {name} is invalid: {first['msg']}.") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # a rule between settings: the message names them
+            raise SettingsError(f"The settings do not fit together: {message}.") from None
+        name = str(first["loc"][0]).upper()
+        raise SettingsError(f"The setting {name} is invalid: {message}.") from None
 
 
 def require_discord_token(settings: Settings) -> str:

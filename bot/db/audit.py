@@ -9,15 +9,17 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import RowMapping, select
+
+from bot.db import sql
 from bot.db.codec import dumps, loads_object
 from bot.db.records import AuditEntry
+from bot.db.schema import audit_log
 
 if TYPE_CHECKING:
     from bot.db.connection import Database
 
 log = logging.getLogger(__name__)
-
-_COLUMNS = "id, guild_id, actor_id, action, detail, allowed, created_at"
 
 
 class AuditRepository:
@@ -32,26 +34,35 @@ class AuditRepository:
         detail: Mapping[str, Any],
         allowed: bool,
     ) -> AuditEntry:
-        async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "INSERT INTO audit_log (guild_id, actor_id, action, detail, allowed, "
-                    f"created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-                    [guild_id, actor_id, action, dumps(dict(detail)), int(allowed), self._db.now()],
-                )
+        statement = (
+            audit_log.insert()
+            .values(
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action=action,
+                detail=dumps(dict(detail)),
+                allowed=int(allowed),
+                created_at=self._db.now(),
             )
+            .returning(*audit_log.c)
+        )
+        async with self._db._write() as conn:
+            found = await sql.row(conn, statement)
+        assert found is not None  # an INSERT … RETURNING returns its row
         if not allowed:
             log.info("denied %s by %d in guild %s", action, actor_id, guild_id)
-        return _decode(rows[0])
+        return _decode(found)
 
     async def recent(self, guild_id: int | None, limit: int = 50) -> list[AuditEntry]:
         """The guild's latest entries (None: DMs), newest first."""
+        # `= NULL` matches nothing, and IS NOT DISTINCT FROM would not use the index.
+        where = (
+            audit_log.c.guild_id.is_(None) if guild_id is None else audit_log.c.guild_id == guild_id
+        )
+        statement = select(audit_log).where(where).order_by(audit_log.c.id.desc()).limit(limit)
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM audit_log WHERE guild_id IS ? ORDER BY id DESC LIMIT ?",
-                [guild_id, limit],
-            )
-        return [_decode(row) for row in rows]
+            found = await sql.rows(conn, statement)
+        return [_decode(row) for row in found]
 
     async def page(
         self,
@@ -64,26 +75,23 @@ class AuditRepository:
     ) -> list[AuditEntry]:
         """Entries newest first, filtered by who acted and what kind (an action prefix such
         as "admin.key"), older than `before_id` (the next page)."""
-        sql = f"SELECT {_COLUMNS} FROM audit_log WHERE guild_id = ?"
-        params: list[Any] = [guild_id]
+        statement = select(audit_log).where(audit_log.c.guild_id == guild_id)
         if actor_id is not None:
-            sql += " AND actor_id = ?"
-            params.append(actor_id)
+            statement = statement.where(audit_log.c.actor_id == actor_id)
         if action_prefix:
-            sql += " AND action LIKE ? ESCAPE '\\'"
-            escaped = action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(escaped + "%")
+            # Case-insensitive as SQLite's LIKE always was; autoescape keeps % and _ literal.
+            statement = statement.where(
+                audit_log.c.action.istartswith(action_prefix, autoescape=True)
+            )
         if before_id is not None:
-            sql += " AND id < ?"
-            params.append(before_id)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
+            statement = statement.where(audit_log.c.id < before_id)
+        statement = statement.order_by(audit_log.c.id.desc()).limit(limit)
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(sql, params)
-        return [_decode(row) for row in rows]
+            found = await sql.rows(conn, statement)
+        return [_decode(row) for row in found]
 
 
-def _decode(row: Any) -> AuditEntry:
+def _decode(row: RowMapping) -> AuditEntry:
     return AuditEntry(
         id=row["id"],
         guild_id=row["guild_id"],

@@ -5,12 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Unpack
 
+from sqlalchemy import delete, select
+
+from bot.db import sql
 from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
+from bot.db.schema import budget_alerts, channel_settings
 from bot.db.scopes import ChannelChanges, ChannelSettings
 
 if TYPE_CHECKING:
-    import aiosqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.db.connection import Database
 
@@ -37,10 +41,11 @@ class ChannelsRepository:
     async def changed(self, guild_id: int) -> list[tuple[ChannelSettings, frozenset[str]]]:
         """Every channel of the guild with settings of its own, and which ones."""
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT channel_id, data FROM channel_settings WHERE guild_id = ? "
-                "ORDER BY channel_id",
-                [guild_id],
+            rows = await sql.rows(
+                conn,
+                select(channel_settings.c.channel_id, channel_settings.c.data)
+                .where(channel_settings.c.guild_id == guild_id)
+                .order_by(channel_settings.c.channel_id),
             )
         found = []
         for row in rows:
@@ -56,6 +61,8 @@ class ChannelsRepository:
     ) -> ChannelSettings:
         check_names(fields, EDITABLE, "channel setting")
         async with self._db._write() as conn:
+            # Read-modify-write of the JSON: another process must not write in between.
+            await self._db.serialize(conn, "channel_settings", channel_id)
             current, overrides = await self._load(conn, guild_id, channel_id)
             changes: dict[str, Any] = dict(fields)
             updated = dataclasses.replace(current, **changes)  # validates
@@ -67,6 +74,7 @@ class ChannelsRepository:
     async def reset(self, guild_id: int, channel_id: int, *names: str) -> ChannelSettings:
         check_names(names, EDITABLE, "channel setting")
         async with self._db._write() as conn:
+            await self._db.serialize(conn, "channel_settings", channel_id)
             _, overrides = await self._load(conn, guild_id, channel_id)
             for name in names or list(overrides):
                 overrides.pop(name, None)
@@ -79,40 +87,49 @@ class ChannelsRepository:
         """Record that the alert for `threshold` % of `scope`'s budget in `period` was sent;
         False when it already was (so it is sent once, whoever crosses the line)."""
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO budget_alerts (guild_id, scope, period, threshold, "
-                "sent_at) VALUES (?, ?, ?, ?, ?)",
-                [guild_id, scope, period, threshold, self._db.now()],
+            statement = (
+                sql.insert(conn, budget_alerts)
+                .values(
+                    guild_id=guild_id,
+                    scope=scope,
+                    period=period,
+                    threshold=threshold,
+                    sent_at=self._db.now(),
+                )
+                .on_conflict_do_nothing()
             )
-            added = cursor.rowcount == 1
-            await cursor.close()
-        return added
+            return await sql.count(conn, statement) == 1
 
     async def _store(
-        self, conn: aiosqlite.Connection, guild_id: int, channel_id: int, data: dict[str, Any]
+        self, conn: AsyncConnection, guild_id: int, channel_id: int, data: dict[str, Any]
     ) -> None:
         self._cache.drop((guild_id, channel_id))
         if not data:
-            await conn.execute("DELETE FROM channel_settings WHERE channel_id = ?", [channel_id])
+            await conn.execute(
+                delete(channel_settings).where(channel_settings.c.channel_id == channel_id)
+            )
             return
+        statement = sql.insert(conn, channel_settings).values(
+            channel_id=channel_id, guild_id=guild_id, data=dumps(data), updated_at=self._db.now()
+        )
         await conn.execute(
-            "INSERT INTO channel_settings (channel_id, guild_id, data, updated_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET "
-            "data = excluded.data, updated_at = excluded.updated_at",
-            [channel_id, guild_id, dumps(data), self._db.now()],
+            statement.on_conflict_do_update(
+                index_elements=[channel_settings.c.channel_id],
+                set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
+            )
         )
 
     async def _load(
-        self, conn: aiosqlite.Connection, guild_id: int, channel_id: int
+        self, conn: AsyncConnection, guild_id: int, channel_id: int
     ) -> tuple[ChannelSettings, dict[str, Any]]:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT data FROM channel_settings WHERE channel_id = ? AND guild_id = ?",
-                [channel_id, guild_id],
+        found = await conn.scalar(
+            select(channel_settings.c.data).where(
+                channel_settings.c.channel_id == channel_id,
+                channel_settings.c.guild_id == guild_id,
             )
         )
         defaults = ChannelSettings(channel_id=channel_id, guild_id=guild_id)
-        if not rows:
+        if found is None:
             return defaults, {}
-        overrides = loads_object(rows[0]["data"])
+        overrides = loads_object(found)
         return apply_overrides(defaults, overrides, EDITABLE), overrides

@@ -4,27 +4,30 @@
 interactions 30 ms apart produce one claim and so one paid upstream action). `press` also lets
 a button be pressed again, as Midjourney's V1–V4, 🔄, Vary, Zoom and Pan can: the row is taken
 over in one write transaction unless a press is still being submitted (no child yet) or it is
-the same member's double click within the window — those make no second job.
+the same member's double click within the window — those make no second job. On PostgreSQL
+the press holds the button's advisory lock, so two processes' presses are one after the other.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement, RowMapping, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import sql
 from bot.db.errors import NotFound
 from bot.db.records import ClaimRecord
+from bot.db.schema import claims
 
 if TYPE_CHECKING:
     from bot.db.connection import Database
 
 log = logging.getLogger(__name__)
 
-_SELECT = "SELECT job_id, button_index, user_id, child_job_id, claimed_at FROM claims"
 
-
-def _decode(row: sqlite3.Row) -> ClaimRecord:
+def _decode(row: RowMapping) -> ClaimRecord:
     return ClaimRecord(
         job_id=row["job_id"],
         button_index=row["button_index"],
@@ -34,6 +37,10 @@ def _decode(row: sqlite3.Row) -> ClaimRecord:
     )
 
 
+def _where(job_id: int, button_index: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (claims.c.job_id == job_id, claims.c.button_index == button_index)
+
+
 class ClaimsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -41,16 +48,20 @@ class ClaimsRepository:
     async def claim(self, job_id: int, button_index: int, user_id: int) -> bool:
         """True for the one caller that claimed the button; False if it was already claimed.
         Raises NotFound if the job does not exist."""
-        sql = (
-            "INSERT OR IGNORE INTO claims (job_id, button_index, user_id, claimed_at) "
-            "VALUES (?, ?, ?, ?)"
-        )
         try:
             async with self._db._write() as conn:
-                cursor = await conn.execute(sql, [job_id, button_index, user_id, self._db.now()])
-                won = cursor.rowcount == 1
-                await cursor.close()
-        except sqlite3.IntegrityError as exc:  # the foreign key: OR IGNORE does not cover it
+                statement = (
+                    sql.insert(conn, claims)
+                    .values(
+                        job_id=job_id,
+                        button_index=button_index,
+                        user_id=user_id,
+                        claimed_at=self._db.now(),
+                    )
+                    .on_conflict_do_nothing()
+                )
+                won = await sql.count(conn, statement) == 1
+        except IntegrityError as exc:  # the foreign key: DO NOTHING does not cover it
             raise NotFound(f"job {job_id} does not exist") from exc
         log.debug("claim job %d button %d by %d: %s", job_id, button_index, user_id, won)
         return won
@@ -63,30 +74,32 @@ class ClaimsRepository:
         now = self._db.now()
         try:
             async with self._db._write() as conn:
-                rows = list(
-                    await conn.execute_fetchall(
-                        f"{_SELECT} WHERE job_id = ? AND button_index = ?", [job_id, button_index]
-                    )
-                )
-                earlier = _decode(rows[0]) if rows else None
+                await self._db.serialize(conn, "claim", job_id, button_index)
+                found = await sql.row(conn, select(claims).where(*_where(job_id, button_index)))
+                earlier = _decode(found) if found is not None else None
                 if earlier is None:
                     await conn.execute(
-                        "INSERT INTO claims (job_id, button_index, user_id, claimed_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        [job_id, button_index, user_id, now],
+                        claims.insert().values(
+                            job_id=job_id,
+                            button_index=button_index,
+                            user_id=user_id,
+                            claimed_at=now,
+                        )
                     )
                     return True, None
                 double = earlier.user_id == user_id and now - earlier.claimed_at < window
                 if not again or earlier.child_job_id is None or double:
                     return False, earlier
                 await conn.execute(
-                    "UPDATE claims SET user_id = ?, child_job_id = NULL, claimed_at = ? "
-                    "WHERE job_id = ? AND button_index = ?",
-                    [user_id, now, job_id, button_index],
+                    update(claims)
+                    .where(*_where(job_id, button_index))
+                    .values(user_id=user_id, child_job_id=None, claimed_at=now)
                 )
                 return True, earlier
-        except sqlite3.IntegrityError as exc:  # the foreign key
-            raise NotFound(f"job {job_id} does not exist") from exc
+        except IntegrityError as exc:
+            if sql.foreign_key_failed(exc):
+                raise NotFound(f"job {job_id} does not exist") from exc
+            raise
 
     async def restore(self, job_id: int, button_index: int, earlier: ClaimRecord | None) -> None:
         """Undo a press that was refused: the earlier claim again, or none."""
@@ -95,44 +108,39 @@ class ClaimsRepository:
             return
         async with self._db._write() as conn:
             await conn.execute(
-                "UPDATE claims SET user_id = ?, child_job_id = ?, claimed_at = ? "
-                "WHERE job_id = ? AND button_index = ?",
-                [earlier.user_id, earlier.child_job_id, earlier.claimed_at, job_id, button_index],
+                update(claims)
+                .where(*_where(job_id, button_index))
+                .values(
+                    user_id=earlier.user_id,
+                    child_job_id=earlier.child_job_id,
+                    claimed_at=earlier.claimed_at,
+                )
             )
 
     async def release(self, job_id: int, button_index: int) -> bool:
         """Free a claim whose action was refused or failed, so the button works again."""
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM claims WHERE job_id = ? AND button_index = ?", [job_id, button_index]
-            )
-            released = cursor.rowcount == 1
-            await cursor.close()
-        return released
+            return await sql.count(conn, delete(claims).where(*_where(job_id, button_index))) == 1
 
     async def get(self, job_id: int, button_index: int) -> ClaimRecord | None:
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"{_SELECT} WHERE job_id = ? AND button_index = ?", [job_id, button_index]
-                )
-            )
-        return _decode(rows[0]) if rows else None
+            found = await sql.row(conn, select(claims).where(*_where(job_id, button_index)))
+        return _decode(found) if found is not None else None
 
     async def for_job(self, job_id: int) -> list[ClaimRecord]:
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                f"{_SELECT} WHERE job_id = ? ORDER BY button_index", [job_id]
+            found = await sql.rows(
+                conn,
+                select(claims).where(claims.c.job_id == job_id).order_by(claims.c.button_index),
             )
-        return [_decode(row) for row in rows]
+        return [_decode(r) for r in found]
 
     async def set_child(self, job_id: int, button_index: int, child_job_id: int) -> bool:
         """Attach the job the claimed press created; False if there is no such claim."""
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE claims SET child_job_id = ? WHERE job_id = ? AND button_index = ?",
-                [child_job_id, job_id, button_index],
+            statement = (
+                update(claims)
+                .where(*_where(job_id, button_index))
+                .values(child_job_id=child_job_id)
             )
-            updated = cursor.rowcount == 1
-            await cursor.close()
-        return updated
+            return await sql.count(conn, statement) == 1

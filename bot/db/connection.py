@@ -1,32 +1,41 @@
-"""The process's SQLite connections: pragmas, migrations, and how writes are serialised.
+"""The database connections, on SQLite (one process, the default) or PostgreSQL (several).
 
-Within the process, an asyncio lock gives one task at a time the writing connection, so
-statements of two tasks never interleave inside each other's transactions (aiosqlite alone
-would interleave them between awaits). The lock is re-entrant per task: a repository method
-called inside `db.transaction()` joins that transaction (as a SAVEPOINT when it writes), and
-reads inside it see its own writes. Reads outside a transaction use a second, read-only
-connection: in WAL mode it reads the last committed state while the writer writes, so a
-command's checks never wait behind the tracker's writes.
+Both go through SQLAlchemy's async engines; the repositories write Core statements and never
+see which engine runs them. What differs is how writers are kept apart:
+- SQLite has one writing connection. An asyncio lock gives it to one task at a time (two
+  tasks' statements must not interleave inside each other's transactions), and writes start
+  with BEGIN IMMEDIATE, so another process waits up to `busy_timeout` rather than failing
+  when a deferred transaction upgrades. Reads outside a transaction use two read-only
+  connections (one for interactions, `FOREGROUND`, one for the rest): in WAL mode they read
+  the last committed state while the writer writes.
+- PostgreSQL takes connections from a pool; writes run concurrently, and a repository that
+  reads then writes takes a transaction-scoped advisory lock (`Database.serialize`) where
+  SQLite's single writer made that safe for free.
 
-Across processes, writes start with BEGIN IMMEDIATE and wait up to `busy_timeout` for another
-writer; a deferred transaction that upgrades from read to write could fail at once instead.
-Do not start new tasks that use the database from inside a transaction: they would wait for
-the lock the transaction holds.
+Within a task, transactions nest: a repository method called inside `db.transaction()` joins
+it (as a SAVEPOINT when it writes), and its reads see the transaction's own writes. Do not
+start new tasks that use the database from inside a transaction: they do not join it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import aiosqlite
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.db.audit import AuditRepository
 from bot.db.channels import ChannelsRepository
@@ -36,10 +45,13 @@ from bot.db.guilds import GuildsRepository
 from bot.db.hits import HitsRepository
 from bot.db.jobs import JobsRepository
 from bot.db.kits import KitsRepository
+from bot.db.leases import LeasesRepository
 from bot.db.ledger import LedgerRepository
-from bot.db.migrate import Migration, migrate, schema_version
+from bot.db.migrate import migrate, schema_version
 from bot.db.regions import RegionsRepository
+from bot.db.schema import bot_state
 from bot.db.schema_upgrade import LEGACY_HEAD, sqlite_engine, upgrade
+from bot.db.url import DatabaseURL
 from bot.db.usage import UsageRepository
 from bot.db.users import UsersRepository
 
@@ -47,17 +59,35 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 # Set (to 1) for work done on behalf of a Discord interaction: its reads get their own
-# connection. Tasks inherit it from the task that created them.
+# connection (SQLite). Tasks inherit it from the task that created them.
 FOREGROUND: ContextVar[int] = ContextVar("db_foreground", default=0)
 
+DUE_CHANNEL = "mjbot_due"  # the NOTIFY channel of `Database.notify`
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+PG_POOL_SIZE = 10
+# A live process renews its job leases every tracker round (at most `Tracker.idle`, 5 s,
+# apart); a dead one's jobs are taken over this long after its last round.
+LEASE_SECONDS = 30.0
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
+@dataclass(frozen=True)
+class _Held:
+    """The transaction a task is in: its connection and the task (child tasks inherit the
+    context variable, but must not share the connection)."""
+
+    task: asyncio.Task[Any] | None
+    conn: AsyncConnection
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another writer kept the lock past the busy timeout)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc) or "busy" in str(exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig)
+    )
 
 
 async def _enable_wal(conn: aiosqlite.Connection, path: Path, patience: float) -> None:
@@ -71,7 +101,7 @@ async def _enable_wal(conn: aiosqlite.Connection, path: Path, patience: float) -
                 row = await cursor.fetchone()
             break
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
+            if not is_busy(exc):
                 raise
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(f"could not switch {path} to WAL: it stayed locked") from exc
@@ -81,47 +111,66 @@ async def _enable_wal(conn: aiosqlite.Connection, path: Path, patience: float) -
         log.warning("SQLite refused WAL mode for %s; writers will block readers", path)
 
 
-async def _upgrade_sqlite(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int) -> str:
-    """The file at the Alembic head: a file of the old SQL migrations is brought to their last
-    version first (schema_upgrade then stamps it)."""
-    async with conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'") as cur:
-        alembic = await cur.fetchone() is not None
-    if not alembic and 0 < await schema_version(conn) < LEGACY_HEAD:
-        await migrate(conn)
-    engine = sqlite_engine(path, busy_timeout_s=busy_timeout_ms / 1000)
-    try:
-        return await upgrade(engine)
-    finally:
-        await engine.dispose()
+async def _prepare_sqlite(path: Path, busy_timeout_ms: int) -> None:
+    """WAL mode, and a file of the old SQL migrations brought to their last version (then
+    schema_upgrade stamps it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000) as c:
+        await c.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await _enable_wal(c, path, busy_timeout_ms / 1000)
+        async with c.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'") as cur:
+            alembic = await cur.fetchone() is not None
+        if not alembic and 0 < await schema_version(c) < LEGACY_HEAD:
+            await migrate(c)
+
+
+def _sqlite_reader(path: Path, busy_timeout_ms: int) -> AsyncEngine:
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{path}",
+        connect_args={"timeout": busy_timeout_ms / 1000},
+        pool_size=1,
+        max_overflow=0,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # each read commits by itself: no BEGIN
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    return engine
 
 
 class Database:
-    """Open with `await Database.open(path)`; the repositories hang off it as attributes."""
+    """Open with `await Database.open(path or URL)`; the repositories hang off it."""
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
         *,
-        path: Path,
+        url: DatabaseURL,
+        writer: AsyncEngine,
+        readers: list[AsyncEngine],
         clock: Clock,
-        readers: Sequence[aiosqlite.Connection] = (),
+        owner: str = "main",
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
-        self._conn = conn
-        # Reads outside a transaction go to read-only connections (WAL lets them read while
-        # the writer writes): one for work on behalf of an interaction (`foreground`), one
-        # for the rest, so a member's command never queues behind the tracker and renders.
-        self._readers = [(reader, asyncio.Lock()) for reader in readers]
-        self.path = path
+        self.url = url
+        # This process's name on the jobs it polls (bot/db/jobs.py, leases): stable across
+        # its restarts, so a restarted process takes its own jobs back at once.
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.dialect = writer.dialect.name  # "sqlite" or "postgresql"
+        self.path = url.path  # the SQLite file, None on PostgreSQL
         self.clock = clock
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[object] | None = None
-        self._in_transaction = False
-        self._savepoints = 0
-        # True while a transaction may be open that nobody will finish (its task was
-        # cancelled mid-BEGIN/COMMIT); the next holder rolls it back first.
-        self._dirty = False
+        self._writer = writer
+        self._readers = readers
+        self._lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._held: ContextVar[_Held | None] = ContextVar(f"db_held_{id(self)}", default=None)
         self._closed = False
+        self._listener: AsyncConnection | None = None
+        self._instance: str | None = None
         self.jobs = JobsRepository(self)
+        self.leases = LeasesRepository(self)
         self.claims = ClaimsRepository(self)
         self.regions = RegionsRepository(self)
         self.guilds = GuildsRepository(self)
@@ -132,68 +181,79 @@ class Database:
         self.hits = HitsRepository(self)
         self.usage = UsageRepository(self)
         self.kits = KitsRepository(self)
-        self._instance: str | None = None
 
     @classmethod
     async def open(
         cls,
-        path: str | Path,
+        target: str | Path,
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Clock = time.time,
-        migrations: Sequence[Migration] | None = None,
+        pool_size: int = PG_POOL_SIZE,
+        owner: str = "main",
+        lease_seconds: float = LEASE_SECONDS,
     ) -> Database:
-        """Open (creating the file and its directory) and migrate to the latest schema."""
+        """Open a SQLite file (a path or `sqlite:///…`, created with its directory) or a
+        PostgreSQL database (`postgresql://…`), and migrate it to the latest schema."""
         if busy_timeout_ms < 0:
             raise ValueError("busy_timeout_ms must be ≥ 0")
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: the sqlite3 module must not open transactions behind our back.
-        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+        url = DatabaseURL.parse(target)
+        if url.path is None:
+            engine = create_async_engine(url.driver_url, pool_size=pool_size, max_overflow=0)
+            try:
+                revision = await upgrade(engine)
+            except BaseException:
+                await engine.dispose()
+                raise
+            log.info("database %s open at schema revision %s", url.safe, revision)
+            return cls(
+                url=url,
+                writer=engine,
+                readers=[engine],
+                clock=clock,
+                owner=owner,
+                lease_seconds=lease_seconds,
+            )
+        await _prepare_sqlite(url.path, busy_timeout_ms)
+        writer = sqlite_engine(url.path, busy_timeout_s=busy_timeout_ms / 1000)
+
+        @event.listens_for(writer.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+
+        readers = [_sqlite_reader(url.path, busy_timeout_ms) for _ in range(2)]
         try:
-            conn.row_factory = sqlite3.Row
-            # busy_timeout first: switching to WAL itself needs the lock.
-            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await _enable_wal(conn, path, busy_timeout_ms / 1000)
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            if migrations is None:
-                version: int | str = await _upgrade_sqlite(conn, path, busy_timeout_ms)
-            else:  # the old numbered SQL files only (their own tests)
-                version = await migrate(conn, migrations)
+            revision = await upgrade(writer)
         except BaseException:
-            await conn.close()
+            for engine in (writer, *readers):
+                await engine.dispose()
             raise
-        readers: list[aiosqlite.Connection] = []
-        try:
-            for _ in range(2):  # background, foreground
-                reader = await aiosqlite.connect(
-                    path, isolation_level=None, timeout=busy_timeout_ms / 1000
-                )
-                readers.append(reader)
-                reader.row_factory = sqlite3.Row
-                await reader.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-                await reader.execute("PRAGMA query_only = ON")
-        except BaseException:
-            for opened in (conn, *readers):
-                await opened.close()
-            raise
-        log.info("database %s open at schema version %s", path, version)
-        return cls(conn, path=path, clock=clock, readers=readers)
+        log.info("database %s open at schema revision %s", url.path, revision)
+        return cls(
+            url=url,
+            writer=writer,
+            readers=readers,
+            clock=clock,
+            owner=owner,
+            lease_seconds=lease_seconds,
+        )
 
     async def close(self) -> None:
         if self._closed:
             return
-        async with self._lock:  # let the operations in flight finish first
-            self._closed = True
-            try:
-                await self._conn.execute("PRAGMA optimize")
-            except sqlite3.Error:
-                log.debug("PRAGMA optimize failed on close", exc_info=True)
-            await self._conn.close()
-            for reader, lock in self._readers:
-                async with lock:
-                    await reader.close()
+        self._closed = True
+        if self._listener is not None:
+            await self._listener.close()
+        async with self._lock or nullcontext():  # let the writes in flight finish first
+            if self.dialect == "sqlite":
+                try:
+                    async with self._writer.connect() as conn:
+                        await conn.exec_driver_sql("PRAGMA optimize")
+                except DBAPIError:
+                    log.debug("PRAGMA optimize failed on close", exc_info=True)
+            for engine in {id(e): e for e in (self._writer, *self._readers)}.values():
+                await engine.dispose()
 
     async def __aenter__(self) -> Database:
         return self
@@ -210,98 +270,107 @@ class Database:
         return self.clock()
 
     async def instance(self) -> str:
-        """This deployment's tag (migration 0005), read once: it prefixes the `state` of
-        every submit so that no other deployment's task is ever taken for one of ours."""
+        """This deployment's tag, read once: it prefixes the `state` of every submit so that
+        no other deployment's task is ever taken for one of ours."""
         if self._instance is None:
             async with self._read() as conn:
-                rows = list(
-                    await conn.execute_fetchall(
-                        "SELECT value FROM bot_state WHERE key = 'instance'"
-                    )
+                found = await conn.scalar(
+                    select(bot_state.c.value).where(bot_state.c.key == "instance")
                 )
-            self._instance = str(rows[0][0]) if rows else "local"
+            self._instance = str(found) if found is not None else "local"
         return self._instance
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Run several repository calls atomically (BEGIN IMMEDIATE … COMMIT, or ROLLBACK)."""
-        async with self._write():
-            yield
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Run several repository calls atomically (COMMIT, or ROLLBACK on an exception)."""
+        async with self._write() as conn:
+            yield conn
+
+    async def serialize(self, conn: AsyncConnection, *key: object) -> None:
+        """Inside a write transaction: wait for, then hold until it ends, the lock named by
+        `key`, in every process. A read-then-write (a quota check, a button press) is then
+        safe on PostgreSQL; on SQLite the single writer already is that lock."""
+        if self.dialect != "postgresql":
+            return
+        name = "\x1f".join(map(str, key)).encode()
+        number = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
+
+    async def notify(self) -> None:
+        """Tell every process's tracker that a job is due now (PostgreSQL NOTIFY; a no-op on
+        SQLite, where one process has all the jobs)."""
+        if self.dialect != "postgresql":
+            return
+        async with self._write() as conn:  # delivered when this transaction commits
+            await conn.execute(
+                text("SELECT pg_notify(:channel, :who)"),
+                {"channel": DUE_CHANNEL, "who": self.owner},
+            )
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` on every `notify`, from any process (PostgreSQL LISTEN on a connection
+        of its own, kept until close; nothing on SQLite)."""
+        if self.dialect != "postgresql" or self._listener is not None:
+            return
+        conn = await self._writer.connect()
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+
+        def heard(*_: object) -> None:
+            wake()
+
+        await raw.add_listener(DUE_CHANNEL, heard)
+        self._listener = conn
 
     # --- for the repositories of this package --------------------------------------------
 
+    def _mine(self) -> AsyncConnection | None:
+        held = self._held.get()
+        if held is not None and held.task is asyncio.current_task():
+            return held.conn
+        return None
+
     @asynccontextmanager
-    async def _hold(self) -> AsyncIterator[None]:
-        """Give the current task the connection (at once if it already has it)."""
-        task = asyncio.current_task()
-        if task is not None and self._owner is task:
-            yield
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        mine = self._mine()
+        if mine is not None:  # inside this task's transaction: see its own writes
+            yield mine
             return
-        async with self._lock:
-            self._owner = task
-            try:
-                if self._dirty:
-                    await self._conn.rollback()  # runs after the orphaned statement: same queue
-                    self._dirty = False
-                yield
-            finally:
-                self._owner = None
+        engine = self._readers[min(FOREGROUND.get(), len(self._readers) - 1)]
+        async with engine.connect() as conn:
+            yield conn
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        task = asyncio.current_task()
-        if not self._readers or (task is not None and self._owner is task):
-            async with self._hold():  # inside this task's transaction: see its own writes
-                yield self._conn
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        mine = self._mine()
+        if mine is not None:
+            # A failing inner block is undone alone; the caller decides about the outer one.
+            async with mine.begin_nested():
+                yield mine
             return
-        reader, lock = self._readers[min(FOREGROUND.get(), len(self._readers) - 1)]
-        async with lock:
-            yield reader
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._hold():
-            if self._in_transaction:
-                async with self._savepoint():
-                    yield self._conn
-                return
-            self._dirty = True
-            await self._begin()
-            self._in_transaction = True
+        async with self._lock or nullcontext():
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.rollback()
-                self._dirty = False
-                raise
+                conn = await self._writer.connect()
+            except OperationalError as exc:
+                raise self._busy(exc) from exc
+            try:
+                try:
+                    await conn.begin()
+                except OperationalError as exc:
+                    raise self._busy(exc) from exc
+                token = self._held.set(_Held(asyncio.current_task(), conn))
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                finally:
+                    self._held.reset(token)
+                await conn.commit()
             finally:
-                self._in_transaction = False
-            await self._conn.execute("COMMIT")
-            self._dirty = False
+                await conn.close()
 
-    async def _begin(self) -> None:
-        try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                raise DatabaseBusy(
-                    f"the database {self.path} stayed locked by another writer"
-                ) from exc
-            raise
-
-    @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
-        # A failing inner block is undone alone; the caller decides about the outer one.
-        name = f"sp{self._savepoints}"
-        self._savepoints += 1
-        try:
-            await self._conn.execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                await self._conn.execute(f"ROLLBACK TO {name}")
-                await self._conn.execute(f"RELEASE {name}")
-                raise
-            await self._conn.execute(f"RELEASE {name}")
-        finally:
-            self._savepoints -= 1
+    def _busy(self, exc: OperationalError) -> Exception:
+        if is_busy(exc):
+            return DatabaseBusy(f"the database {self.path} stayed locked by another writer")
+        return exc

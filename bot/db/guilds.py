@@ -6,12 +6,16 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
+from sqlalchemy import ColumnElement, delete, or_, select
+
+from bot.db import sql
 from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
 from bot.db.records import BanRecord, GuildChanges, GuildSettings
+from bot.db.schema import guild_bans, guild_settings
 
 if TYPE_CHECKING:
-    import aiosqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.db.connection import Database
 
@@ -22,11 +26,6 @@ EDITABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(GuildSet
     "guild_id",
     "api_key_encrypted",
 }
-
-_UPSERT_DATA = (
-    "INSERT INTO guild_settings (guild_id, data, updated_at) VALUES (?, ?, ?) "
-    "ON CONFLICT (guild_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"
-)
 
 
 class GuildsRepository:
@@ -49,11 +48,13 @@ class GuildsRepository:
         check_names(fields, EDITABLE, "guild setting")
         self._cache.drop(guild_id)
         async with self._db._write() as conn:
+            # Read-modify-write of the JSON: another process must not write in between.
+            await self._db.serialize(conn, "guild_settings", guild_id)
             current, overrides = await self._load(conn, guild_id)
             changes: dict[str, Any] = dict(fields)
             updated = dataclasses.replace(current, **changes)  # validates
             overrides.update({name: jsonable(getattr(updated, name)) for name in fields})
-            await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
+            await self._store(conn, guild_id, overrides)
         self._cache.drop(guild_id)  # and after: a read during the write may have cached the old
         log.info("guild %d settings changed: %s", guild_id, ", ".join(sorted(fields)))
         return updated
@@ -63,10 +64,11 @@ class GuildsRepository:
         check_names(names, EDITABLE, "guild setting")
         self._cache.drop(guild_id)
         async with self._db._write() as conn:
+            await self._db.serialize(conn, "guild_settings", guild_id)
             _, overrides = await self._load(conn, guild_id)
             for name in names or list(overrides):
                 overrides.pop(name, None)
-            await conn.execute(_UPSERT_DATA, [guild_id, dumps(overrides), self._db.now()])
+            await self._store(conn, guild_id, overrides)
             settings, _ = await self._load(conn, guild_id)
         self._cache.drop(guild_id)
         return settings
@@ -78,11 +80,17 @@ class GuildsRepository:
             raise ValueError("the API key ciphertext must be bytes")
         self._cache.drop(guild_id)
         async with self._db._write() as conn:
+            statement = sql.insert(conn, guild_settings).values(
+                guild_id=guild_id, api_key_encrypted=ciphertext, updated_at=self._db.now()
+            )
             await conn.execute(
-                "INSERT INTO guild_settings (guild_id, api_key_encrypted, updated_at) "
-                "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-                "api_key_encrypted = excluded.api_key_encrypted, updated_at = excluded.updated_at",
-                [guild_id, ciphertext, self._db.now()],
+                statement.on_conflict_do_update(
+                    index_elements=[guild_settings.c.guild_id],
+                    set_={
+                        "api_key_encrypted": statement.excluded.api_key_encrypted,
+                        "updated_at": statement.excluded.updated_at,
+                    },
+                )
             )
         log.info("guild %d API key %s", guild_id, "stored" if ciphertext else "removed")
 
@@ -91,11 +99,12 @@ class GuildsRepository:
     async def with_api_key(self) -> list[int]:
         """Guilds that stored a key of their own."""
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT guild_id FROM guild_settings WHERE api_key_encrypted IS NOT NULL "
-                "ORDER BY guild_id"
+            found = await conn.scalars(
+                select(guild_settings.c.guild_id)
+                .where(guild_settings.c.api_key_encrypted.is_not(None))
+                .order_by(guild_settings.c.guild_id)
             )
-        return [int(row[0]) for row in rows]
+            return [int(guild_id) for guild_id in found]
 
     async def ban(
         self,
@@ -109,22 +118,36 @@ class GuildsRepository:
         """Ban a user from the bot in this guild (until `expires_at`, or until unbanned);
         a new ban replaces an earlier one. False if the user was already banned."""
         async with self._db._write() as conn:
+            await self._db.serialize(conn, "guild_ban", guild_id, user_id)
             was = await self._active_ban(conn, guild_id, user_id)
+            statement = sql.insert(conn, guild_bans).values(
+                guild_id=guild_id,
+                user_id=user_id,
+                actor_id=actor_id,
+                reason=reason,
+                created_at=self._db.now(),
+                expires_at=expires_at,
+            )
             await conn.execute(
-                "INSERT INTO guild_bans (guild_id, user_id, actor_id, reason, created_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO "
-                "UPDATE SET actor_id = excluded.actor_id, reason = excluded.reason, "
-                "created_at = excluded.created_at, expires_at = excluded.expires_at",
-                [guild_id, user_id, actor_id, reason, self._db.now(), expires_at],
+                statement.on_conflict_do_update(
+                    index_elements=[guild_bans.c.guild_id, guild_bans.c.user_id],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in ("actor_id", "reason", "created_at", "expires_at")
+                    },
+                )
             )
         return not was
 
     async def unban(self, guild_id: int, user_id: int) -> bool:
         """Lift a ban; False when there was none in force."""
         async with self._db._write() as conn:
+            await self._db.serialize(conn, "guild_ban", guild_id, user_id)
             was = await self._active_ban(conn, guild_id, user_id)
             await conn.execute(
-                "DELETE FROM guild_bans WHERE guild_id = ? AND user_id = ?", [guild_id, user_id]
+                delete(guild_bans).where(
+                    guild_bans.c.guild_id == guild_id, guild_bans.c.user_id == user_id
+                )
             )
         return was
 
@@ -143,11 +166,11 @@ class GuildsRepository:
     async def ban_records(self, guild_id: int) -> list[BanRecord]:
         """The bans in force, oldest first (ended ones are left out)."""
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT user_id, actor_id, reason, created_at, expires_at FROM guild_bans "
-                "WHERE guild_id = ? AND (expires_at IS NULL OR expires_at > ?) "
-                "ORDER BY created_at, user_id",
-                [guild_id, self._db.now()],
+            found = await sql.rows(
+                conn,
+                select(guild_bans)
+                .where(guild_bans.c.guild_id == guild_id, self._in_force())
+                .order_by(guild_bans.c.created_at, guild_bans.c.user_id),
             )
         return [
             BanRecord(
@@ -157,7 +180,7 @@ class GuildsRepository:
                 created_at=row["created_at"],
                 expires_at=row["expires_at"],
             )
-            for row in rows
+            for row in found
         ]
 
     async def changed(self, guild_id: int) -> frozenset[str]:
@@ -166,28 +189,43 @@ class GuildsRepository:
             _, overrides = await self._load(conn, guild_id)
         return frozenset(overrides)
 
-    async def _active_ban(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> bool:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT 1 FROM guild_bans WHERE guild_id = ? AND user_id = ? "
-                "AND (expires_at IS NULL OR expires_at > ?)",
-                [guild_id, user_id, self._db.now()],
+    def _in_force(self) -> ColumnElement[bool]:
+        expires_at = guild_bans.c.expires_at
+        return or_(expires_at.is_(None), expires_at > self._db.now())
+
+    async def _active_ban(self, conn: AsyncConnection, guild_id: int, user_id: int) -> bool:
+        found = await conn.scalar(
+            select(guild_bans.c.user_id).where(
+                guild_bans.c.guild_id == guild_id,
+                guild_bans.c.user_id == user_id,
+                self._in_force(),
             )
         )
-        return bool(rows)
+        return found is not None
+
+    async def _store(self, conn: AsyncConnection, guild_id: int, data: dict[str, Any]) -> None:
+        statement = sql.insert(conn, guild_settings).values(
+            guild_id=guild_id, data=dumps(data), updated_at=self._db.now()
+        )
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[guild_settings.c.guild_id],
+                set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
+            )
+        )
 
     async def _load(
-        self, conn: aiosqlite.Connection, guild_id: int
+        self, conn: AsyncConnection, guild_id: int
     ) -> tuple[GuildSettings, dict[str, Any]]:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT data, api_key_encrypted FROM guild_settings WHERE guild_id = ?",
-                [guild_id],
-            )
+        found = await sql.row(
+            conn,
+            select(guild_settings.c.data, guild_settings.c.api_key_encrypted).where(
+                guild_settings.c.guild_id == guild_id
+            ),
         )
-        if not rows:
+        if found is None:
             return GuildSettings(guild_id=guild_id), {}
-        overrides = loads_object(rows[0]["data"])
-        key = rows[0]["api_key_encrypted"]
+        overrides = loads_object(found["data"])
+        key = found["api_key_encrypted"]  # bytes; a memoryview from some drivers
         defaults = GuildSettings(guild_id=guild_id, api_key_encrypted=bytes(key) if key else None)
         return apply_overrides(defaults, overrides, EDITABLE), overrides

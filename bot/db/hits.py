@@ -2,7 +2,8 @@
 
 `record` stores a hit and counts the member's hits within the window in the same write
 transaction, so two hits recorded at once get different counts (1 and 2, never 2 and 2) and
-escalation acts on each threshold exactly once.
+escalation acts on each threshold exactly once (on PostgreSQL the member's advisory lock
+keeps two processes' records apart, as SQLite's single writer does).
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ import logging
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sqlalchemy import RowMapping, delete, func, select
+
+from bot.db import sql
+from bot.db.schema import moderation_hits
 
 if TYPE_CHECKING:
     from bot.db.connection import Database
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = "id, guild_id, user_id, kind, detail, created_at"
 # failReason is free upstream text: keep what a moderator needs to read, not whole pages.
 MAX_DETAIL = 300
 
@@ -57,20 +62,25 @@ class HitsRepository:
         hit_kind = HitKind(kind)  # ValueError for an unknown kind
         if not math.isfinite(window) or window <= 0:
             raise ValueError("window must be a number of seconds > 0")
+        c = moderation_hits.c
         async with self._db._write() as conn:
+            # Without it, two transactions on PostgreSQL would each count only their own row.
+            await self._db.serialize(conn, "hits", guild_id, user_id)
             await conn.execute(
-                "INSERT INTO moderation_hits (guild_id, user_id, kind, detail, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [guild_id, user_id, hit_kind.value, detail[:MAX_DETAIL], now],
-            )
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT count(*) FROM moderation_hits "
-                    "WHERE guild_id = ? AND user_id = ? AND created_at > ?",
-                    [guild_id, user_id, now - window],
+                moderation_hits.insert().values(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    kind=hit_kind.value,
+                    detail=detail[:MAX_DETAIL],
+                    created_at=now,
                 )
             )
-        count = int(rows[0][0])
+            found = await conn.scalar(
+                select(func.count())
+                .select_from(moderation_hits)
+                .where(c.guild_id == guild_id, c.user_id == user_id, c.created_at > now - window)
+            )
+        count = int(found or 0)
         log.info("hit %s: user %d in guild %d, %d in window", hit_kind, user_id, guild_id, count)
         return count
 
@@ -79,38 +89,34 @@ class HitsRepository:
     ) -> list[Hit]:
         """The member's hits in this guild after `since` (exclusive, as `record` counts),
         newest first."""
+        c = moderation_hits.c
+        statement = (
+            select(moderation_hits)
+            .where(c.guild_id == guild_id, c.user_id == user_id, c.created_at > since)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit)
+        )
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM moderation_hits "
-                "WHERE guild_id = ? AND user_id = ? AND created_at > ? "
-                "ORDER BY created_at DESC, id DESC LIMIT ?",
-                [guild_id, user_id, since, limit],
-            )
+            rows = await sql.rows(conn, statement)
         return [_decode(row) for row in rows]
 
     async def clear(self, guild_id: int, user_id: int) -> int:
         """Forget a member's hits in this guild (a moderator's pardon); how many were removed."""
+        c = moderation_hits.c
+        statement = delete(moderation_hits).where(c.guild_id == guild_id, c.user_id == user_id)
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM moderation_hits WHERE guild_id = ? AND user_id = ?",
-                [guild_id, user_id],
-            )
-            removed = cursor.rowcount
-            await cursor.close()
+            removed = await sql.count(conn, statement)
         return removed
 
     async def prune(self, before: float) -> int:
         """Delete hits older than `before` (beyond any window in use); how many were removed."""
+        statement = delete(moderation_hits).where(moderation_hits.c.created_at < before)
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM moderation_hits WHERE created_at < ?", [before]
-            )
-            removed = cursor.rowcount
-            await cursor.close()
+            removed = await sql.count(conn, statement)
         return removed
 
 
-def _decode(row: Any) -> Hit:
+def _decode(row: RowMapping) -> Hit:
     return Hit(
         id=row["id"],
         guild_id=row["guild_id"],

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
+from sqlalchemy import ColumnElement, RowMapping, and_, not_, or_, select, update
+
+from bot.db import sql
 from bot.db.codec import check_names, dumps, loads_list, loads_object
 from bot.db.errors import NotFound
 from bot.db.records import ChargeState, JobChanges, JobRecord, JobStatus
+from bot.db.schema import jobs
 
 if TYPE_CHECKING:
     from bot.db.connection import Database
@@ -22,11 +24,12 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(JobRecord))
 # Set by the repository, never by callers.
 _AUTOMATIC = frozenset({"id", "created_at", "updated_at"})
 EDITABLE: frozenset[str] = frozenset(COLUMNS) - _AUTOMATIC
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM jobs"
-_RETURNING = f"RETURNING {', '.join(COLUMNS)}"
-# Written exactly as in the partial index jobs_due, so that SQLite can use it.
-PENDING_SQL = "status IN ('reserved', 'submitted', 'queued', 'running', 'modal')"
-_TRACKED_SQL = f"{PENDING_SQL} AND task_id IS NOT NULL"
+_ALL = tuple(jobs.c[name] for name in COLUMNS)
+c = jobs.c
+# The same list as the partial index jobs_due's (schema.ACTIVE), so both engines use it.
+PENDING_VALUES = ("reserved", "submitted", "queued", "running", "modal")
+PENDING: ColumnElement[bool] = c.status.in_(PENDING_VALUES)
+TRACKED = and_(PENDING, c.task_id.is_not(None))
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -58,8 +61,8 @@ def _encode(name: str, value: Any) -> Any:
     return value
 
 
-def _decode(row: sqlite3.Row) -> JobRecord:
-    values = dict(zip(COLUMNS, row, strict=True))
+def _decode(row: RowMapping) -> JobRecord:
+    values = {name: row[name] for name in COLUMNS}
     values["status"] = JobStatus(values["status"])
     values["charge_state"] = ChargeState(values["charge_state"])
     values["private"] = bool(values["private"])
@@ -68,13 +71,25 @@ def _decode(row: sqlite3.Row) -> JobRecord:
     return JobRecord(**values)
 
 
+def claimable(owner: str, now: float) -> ColumnElement[bool]:
+    """Jobs the process `owner` may work on: its own, never leased, or leased by a process
+    that stopped renewing (bot/db/leases.py)."""
+    return or_(c.lease_owner == owner, c.lease_until.is_(None), c.lease_until < now)
+
+
 def _encode_all(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _encode(name, value) for name, value in values.items()}
 
 
-def _in(values: Iterable[JobStatus]) -> tuple[str, list[str]]:
-    statuses = [JobStatus(s).value for s in values]
-    return ", ".join("?" * len(statuses)), statuses
+def _in(values: Iterable[JobStatus]) -> list[str]:
+    return [JobStatus(s).value for s in values]
+
+
+def _delivered(job: JobRecord) -> bool:
+    """Whether the job's final render landed: meta.delivered holds the status whose render
+    landed (True: an older bot's mark for any final status)."""
+    mark = job.meta.get("delivered")
+    return mark == job.status.value or mark is True or mark == 1
 
 
 class JobsRepository:
@@ -130,24 +145,22 @@ class JobsRepository:
                 "updated_at": now,
             }
         )
-        names = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        sql = f"INSERT INTO jobs ({names}) VALUES ({marks}) {_RETURNING}"
+        # Leased to this process, which polls it (bot/db/leases.py).
+        values |= {"lease_owner": self._db.owner, "lease_until": now + self._db.lease_seconds}
         async with self._db._write() as conn:
-            rows = list(await conn.execute_fetchall(sql, list(values.values())))
-        job = _decode(rows[0])
+            found = await sql.row(conn, jobs.insert().values(**values).returning(*_ALL))
+        assert found is not None
+        job = _decode(found)
         log.debug("job %d created (%s, %s)", job.id, job.kind, job.status)
         return job
 
     async def get(self, job_id: int) -> JobRecord | None:
-        async with self._db._read() as conn:
-            rows = list(await conn.execute_fetchall(f"{_SELECT} WHERE id = ?", [job_id]))
-        return _decode(rows[0]) if rows else None
+        found = await self._select(c.id == job_id)
+        return found[0] if found else None
 
     async def get_by_task(self, task_id: str) -> JobRecord | None:
-        async with self._db._read() as conn:
-            rows = list(await conn.execute_fetchall(f"{_SELECT} WHERE task_id = ?", [str(task_id)]))
-        return _decode(rows[0]) if rows else None
+        found = await self._select(c.task_id == str(task_id))
+        return found[0] if found else None
 
     async def update(self, job_id: int, /, **fields: Unpack[JobChanges]) -> JobRecord:
         """Set fields unconditionally. Status changes belong to `transition`."""
@@ -190,131 +203,94 @@ class JobsRepository:
     ) -> JobRecord | None:
         encoded = _encode_all(values)
         encoded["updated_at"] = self._db.now()
-        assignments = ", ".join(f"{name} = ?" for name in encoded)
-        params: list[Any] = [*encoded.values(), job_id]
-        where = "id = ?"
+        statement = update(jobs).where(c.id == job_id)
         if from_statuses is not None:
-            marks, statuses = _in(from_statuses)
-            where += f" AND status IN ({marks})"
-            params += statuses
-        sql = f"UPDATE jobs SET {assignments} WHERE {where} {_RETURNING}"
+            statement = statement.where(c.status.in_(_in(from_statuses)))
         async with self._db._write() as conn:
-            rows = list(await conn.execute_fetchall(sql, params))
-        return _decode(rows[0]) if rows else None
-
-    async def pending(self, limit: int = 1000) -> list[JobRecord]:
-        """Every unfinished job, those without a task id too (a crash may have left them
-        between submit and commit): what the bot resumes at start."""
-        return await self._select(f"WHERE {PENDING_SQL} ORDER BY id LIMIT ?", [limit])
+            found = await sql.row(conn, statement.values(**encoded).returning(*_ALL))
+        return _decode(found) if found is not None else None
 
     async def overdue(self, now: float, limit: int = 500) -> list[JobRecord]:
         """Unfinished jobs past their deadline, and submits still without a task id whose
         outcome is being reconciled (the service checks their grace)."""
-        return await self._select(
-            f"WHERE {PENDING_SQL} AND ((deadline_at IS NOT NULL AND deadline_at < ?) "
-            "OR (task_id IS NULL AND status != 'reserved')) ORDER BY id LIMIT ?",
-            [now, limit],
-        )
-
-    async def orphans_due(self, now: float, late_since: float, limit: int = 100) -> list[JobRecord]:
-        """Jobs whose submit answer was lost and whose next look-up by state is due: those
-        still waiting, and those refunded as lost since `late_since` (one found is delivered)."""
-        return await self._select(
-            "WHERE task_id IS NULL AND next_poll_at <= ? AND (status = 'submitted' "
-            "OR (status = 'timed_out' AND finished_at >= ?)) ORDER BY next_poll_at, id LIMIT ?",
-            [now, late_since, limit],
-        )
-
-    async def due(
-        self, now: float, limit: int = 100, *, late_since: float | None = None
-    ) -> list[JobRecord]:
-        """Pending jobs whose next poll is due, the most overdue first; with `late_since`,
-        also jobs timed out since then (a late success is still delivered)."""
-        late = (
-            " OR (status = 'timed_out' AND task_id IS NOT NULL AND finished_at >= ?)"
-            if late_since is not None
-            else ""
-        )
-        params: list[Any] = [] if late_since is None else [late_since]
-        return await self._select(
-            f"WHERE (({_TRACKED_SQL}){late}) AND next_poll_at <= ? "
-            "ORDER BY next_poll_at, id LIMIT ?",
-            [*params, now, limit],
-        )
+        late = and_(c.deadline_at.is_not(None), c.deadline_at < now)
+        unknown = and_(c.task_id.is_(None), c.status != "reserved")
+        return await self._select(and_(PENDING, or_(late, unknown)), order=(c.id,), limit=limit)
 
     async def attach_message(self, job_id: int, message_id: int) -> bool:
         """Make `message_id` the job's message unless it already has another: the command
         that posts it and the presenter's fallback post may race, and only one message may
         win. True also when it already is this message (a post both sides ended up sharing)."""
-        async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE jobs SET message_id = ?, updated_at = ? "
-                "WHERE id = ? AND (message_id IS NULL OR message_id = ?)",
-                [message_id, self._db.now(), job_id, message_id],
-            )
-            won = cursor.rowcount == 1
-            await cursor.close()
-        return won
-
-    async def merge_meta(self, job_id: int, updates: Mapping[str, Any]) -> JobRecord | None:
-        """Set some keys of `meta` in one statement, so concurrent writers of other keys
-        (presenter, tracker, clicks) never overwrite each other's flags."""
-        sql = (
-            f"UPDATE jobs SET meta = json_patch(meta, ?), updated_at = ? WHERE id = ? {_RETURNING}"
+        statement = (
+            update(jobs)
+            .where(c.id == job_id, or_(c.message_id.is_(None), c.message_id == message_id))
+            .values(message_id=message_id, updated_at=self._db.now())
         )
         async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    sql, [json.dumps(dict(updates)), self._db.now(), job_id]
-                )
+            return await sql.count(conn, statement) == 1
+
+    async def merge_meta(self, job_id: int, updates: Mapping[str, Any]) -> JobRecord | None:
+        """Set some keys of `meta`, the row locked from read to write, so concurrent writers
+        of other keys (presenter, tracker, clicks; any process) never overwrite each other's
+        flags."""
+        async with self._db._write() as conn:
+            current = await conn.scalar(
+                select(c.meta).where(c.id == job_id).with_for_update()  # SQLite: the writer
             )
-        return _decode(rows[0]) if rows else None
+            if current is None:
+                return None
+            meta = loads_object(current) | dict(updates)
+            statement = (
+                update(jobs)
+                .where(c.id == job_id)
+                .values(meta=dumps(meta), updated_at=self._db.now())
+                .returning(*_ALL)
+            )
+            found = await sql.row(conn, statement)
+        return _decode(found) if found is not None else None
 
     async def undelivered(self, since: float, limit: int = 500) -> list[JobRecord]:
         """Finished jobs with a message whose final render never landed (crash, Discord
-        error): what the presenter sweeps at start."""
-        # meta.delivered holds the status whose render landed (1: an older bot's "true").
-        return await self._select(
-            f"WHERE NOT ({PENDING_SQL}) AND finished_at >= ? "
-            "AND coalesce(json_extract(meta, '$.delivered'), '') NOT IN (status, 1) "
-            "ORDER BY id LIMIT ?",
-            [since, limit],
-        )
+        error): what the presenter sweeps at start. Only this process's jobs, and those of
+        processes that stopped: another live process delivers its own."""
+        found: list[JobRecord] = []
+        after = 0
+        mine = claimable(self._db.owner, self._db.now())
+        while len(found) < limit:  # the mark is in meta's JSON: read finished jobs by pages
+            page = await self._select(
+                and_(not_(PENDING), c.finished_at >= since, c.id > after, mine),
+                order=(c.id,),
+                limit=500,
+            )
+            if not page:
+                break
+            found += [job for job in page if not _delivered(job)]
+            after = page[-1].id
+        return found[:limit]
 
     async def reschedule(self, job_ids: Collection[int], at: float) -> None:
         """Set the next poll of many jobs in one statement (the tracker's round)."""
         if not job_ids:
             return
-        marks = ", ".join("?" * len(job_ids))
         async with self._db._write() as conn:
-            await conn.execute(
-                f"UPDATE jobs SET next_poll_at = ? WHERE id IN ({marks})", [at, *job_ids]
-            )
-
-    async def next_poll_at(self) -> float | None:
-        """When the earliest pending job is due (None: none pending): the tracker's nap."""
-        async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"SELECT MIN(next_poll_at) FROM jobs WHERE {_TRACKED_SQL}"
-                )
-            )
-        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+            await conn.execute(update(jobs).where(c.id.in_(list(job_ids))).values(next_poll_at=at))
 
     async def list_for_user(
         self, guild_id: int | None, user_id: int, *, active_only: bool = False, limit: int = 25
     ) -> list[JobRecord]:
         """A user's jobs in one guild (None: DMs), newest first."""
-        active = f" AND {PENDING_SQL}" if active_only else ""
-        return await self._select(
-            f"WHERE guild_id IS ? AND user_id = ?{active} ORDER BY id DESC LIMIT ?",
-            [guild_id, user_id, limit],
-        )
+        where = and_(c.guild_id.is_not_distinct_from(guild_id), c.user_id == user_id)
+        if active_only:
+            where = and_(where, PENDING)
+        return await self._select(where, order=(c.id.desc(),), limit=limit)
 
     async def children(self, parent_id: int) -> list[JobRecord]:
-        return await self._select("WHERE parent_id = ? ORDER BY id", [parent_id])
+        return await self._select(c.parent_id == parent_id, order=(c.id,))
 
-    async def _select(self, clause: str, params: list[Any]) -> list[JobRecord]:
+    async def _select(
+        self, where: ColumnElement[bool], *, order: tuple[Any, ...] = (), limit: int | None = None
+    ) -> list[JobRecord]:
+        statement = select(*_ALL).where(where).order_by(*order).limit(limit)
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(f"{_SELECT} {clause}", params)
-        return [_decode(row) for row in rows]
+            found = await sql.rows(conn, statement)
+        return [_decode(r) for r in found]

@@ -11,9 +11,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, RowMapping, case, delete, func, select
+
+from bot.db import sql
+from bot.db.schema import style_kits
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from bot.db.connection import Database
 
 MAX_NAME = 32
@@ -23,7 +30,8 @@ MAX_DESCRIPTION = 100
 # ASCII only: a Cyrillic "а" would make a kit that looks like another one but is not it.
 NAME_PATTERN = re.compile(rf"[a-z0-9 _-]{{1,{MAX_NAME}}}")
 
-_COLUMNS = "guild_id, name, params, suffix, description, created_by, created_at"
+# Saving a kit under an existing name replaces all of it (as INSERT OR REPLACE did).
+_REPLACED = ("params", "suffix", "description", "created_by", "created_at")
 
 
 def normalise_name(name: str) -> str:
@@ -80,80 +88,94 @@ class KitsRepository:
     async def put(self, kit: StyleKit) -> bool:
         """Save the kit, replacing the guild's kit of the same name; True if it is new."""
         async with self._db._write() as conn:
-            found = list(
-                await conn.execute_fetchall(
-                    "SELECT 1 FROM style_kits WHERE guild_id = ? AND name = ?",
-                    [kit.guild_id, kit.name],
-                )
+            # "Is it new" is read before the write: another process must not save in between.
+            await self._db.serialize(conn, "style_kit", kit.guild_id, kit.name)
+            found = await conn.scalar(
+                select(style_kits.c.name).where(*_named(kit.guild_id, kit.name))
+            )
+            statement = sql.insert(conn, style_kits).values(
+                guild_id=kit.guild_id,
+                name=kit.name,
+                params=kit.params,
+                suffix=kit.suffix,
+                description=kit.description,
+                created_by=kit.created_by,
+                created_at=kit.created_at,
             )
             await conn.execute(
-                f"INSERT OR REPLACE INTO style_kits ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    kit.guild_id,
-                    kit.name,
-                    kit.params,
-                    kit.suffix,
-                    kit.description,
-                    kit.created_by,
-                    kit.created_at,
-                ],
+                statement.on_conflict_do_update(
+                    index_elements=[style_kits.c.guild_id, style_kits.c.name],
+                    set_={name: statement.excluded[name] for name in _REPLACED},
+                )
             )
-        return not found
+        return found is None
 
     async def get(self, guild_id: int, name: str) -> StyleKit | None:
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"SELECT {_COLUMNS} FROM style_kits WHERE guild_id = ? AND name = ?",
-                    [guild_id, normalise_name(name)],
-                )
+            found = await sql.row(
+                conn, select(style_kits).where(*_named(guild_id, normalise_name(name)))
             )
-        return _decode(rows[0]) if rows else None
+        return _decode(found) if found is not None else None
 
     async def search(self, guild_id: int, prefix: str, limit: int = 25) -> list[StyleKit]:
         """Kits for autocomplete: names starting with the typed text first, then names
-        containing it, each group by name. instr() rather than LIKE: "_" is a wildcard
-        there, and it is allowed in names."""
+        containing it, each group by name. LIKE with autoescape: "_" and "%" are allowed
+        to be typed and must match only themselves. Names and the needle are lower-case, so
+        SQLite's case-insensitive LIKE and PostgreSQL's case-sensitive one agree."""
         needle = normalise_name(prefix)
+        name = style_kits.c.name
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM style_kits WHERE guild_id = ? AND instr(name, ?) > 0 "
-                "ORDER BY instr(name, ?) <> 1, name LIMIT ?",
-                [guild_id, needle, needle, max(0, limit)],
+            found = await sql.rows(
+                conn,
+                select(style_kits)
+                .where(style_kits.c.guild_id == guild_id, name.contains(needle, autoescape=True))
+                .order_by(
+                    case((name.startswith(needle, autoescape=True), 0), else_=1), _by_name(conn)
+                )
+                .limit(max(0, limit)),
             )
-        return [_decode(row) for row in rows]
+        return [_decode(row) for row in found]
 
     async def remove(self, guild_id: int, name: str) -> bool:
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM style_kits WHERE guild_id = ? AND name = ?",
-                [guild_id, normalise_name(name)],
-            )
-            removed = cursor.rowcount == 1
-            await cursor.close()
-        return removed
+            statement = delete(style_kits).where(*_named(guild_id, normalise_name(name)))
+            return await sql.count(conn, statement) == 1
 
     async def count(self, guild_id: int) -> int:
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT count(*) FROM style_kits WHERE guild_id = ?", [guild_id]
-                )
+            found = await conn.scalar(
+                select(func.count())
+                .select_from(style_kits)
+                .where(style_kits.c.guild_id == guild_id)
             )
-        return int(rows[0][0])
+        return int(found or 0)
 
     # Last: the name `list` would shadow the builtin in the annotations of later methods.
     async def list(self, guild_id: int) -> list[StyleKit]:
         """The guild's kits, by name."""
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                f"SELECT {_COLUMNS} FROM style_kits WHERE guild_id = ? ORDER BY name",
-                [guild_id],
+            found = await sql.rows(
+                conn,
+                select(style_kits)
+                .where(style_kits.c.guild_id == guild_id)
+                .order_by(_by_name(conn)),
             )
-        return [_decode(row) for row in rows]
+        return [_decode(row) for row in found]
 
 
-def _decode(row: Any) -> StyleKit:
+def _named(guild_id: int, name: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (style_kits.c.guild_id == guild_id, style_kits.c.name == name)
+
+
+def _by_name(conn: AsyncConnection) -> ColumnElement[str]:
+    """Names in byte order, as SQLite sorts them: a PostgreSQL database in a locale such as
+    en_US would sort as if spaces, "-" and "_" were not there."""
+    if conn.dialect.name == "postgresql":
+        return style_kits.c.name.collate("C")
+    return style_kits.c.name
+
+
+def _decode(row: RowMapping) -> StyleKit:
     return StyleKit(
         guild_id=row["guild_id"],
         name=row["name"],

@@ -8,29 +8,54 @@ subtracts its refund whenever that came, so a refund never pushes a period below
 from __future__ import annotations
 
 import logging
-import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import sql
 from bot.db.errors import NotFound
 from bot.db.records import ChargeState, LedgerEntry, LedgerKind, QuotaOutcome
+from bot.db.schema import jobs, ledger
 
 if TYPE_CHECKING:
-    import aiosqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.db.connection import Database
 
 log = logging.getLogger(__name__)
 
-_USAGE = (
-    "SELECT COALESCE(SUM(c.amount - COALESCE(r.amount, 0)), 0) FROM ledger AS c "
-    "LEFT JOIN ledger AS r ON r.job_id = c.job_id AND r.kind = 'refund' "
-    "WHERE c.kind = 'charge' AND c.guild_id IS ? AND c.created_at >= ?"
+_c = ledger.alias("c")  # the charge
+_r = ledger.alias("r")  # its refund, if any
+_j = jobs.alias("j")
+
+
+def _kind(column: ColumnElement[Any], kind: LedgerKind) -> ColumnElement[bool]:
+    # Inlined, not bound: the ledger's partial indexes are WHERE kind = 'charge', and a plan
+    # prepared for any value of a parameter could not use them.
+    return column == literal(kind.value, literal_execute=True)
+
+
+def _same(column: ColumnElement[Any], value: int | None) -> ColumnElement[bool]:
+    """`column IS value` (NULL matches NULL) in a form both engines' indexes can serve."""
+    return column.is_(None) if value is None else column == value
+
+
+# A charge joined to its refund: UNIQUE(job_id, kind) means the join never multiplies.
+_WITH_REFUND = _c.outerjoin(
+    _r, and_(_r.c.job_id == _c.c.job_id, _kind(_r.c.kind, LedgerKind.REFUND))
 )
+_NET = func.coalesce(func.sum(_c.c.amount - func.coalesce(_r.c.amount, 0)), 0)
 
 
 def _check_amount(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise ValueError(f"amount must be a whole number ≥ 0, not {amount!r}")
+
+
+async def _net(conn: AsyncConnection, statement: Select[Any]) -> int:
+    # SUM is a BIGINT (or NUMERIC) on PostgreSQL: always hand back a plain int.
+    return int(await conn.scalar(statement) or 0)
 
 
 class LedgerRepository:
@@ -58,11 +83,12 @@ class LedgerRepository:
         channel_limit: int | None = None,
     ) -> QuotaOutcome:
         """Charge the job only if the user's and the guild's usage stay within their limits
-        (None: unlimited). Check and write run in one BEGIN IMMEDIATE transaction, so parallel
-        reservations, from any process, can never overspend. Anything but CHARGED charged
-        nothing. The job's charge_state becomes RESERVED; see `confirm`."""
+        (None: unlimited). Check and write run in one write transaction that holds the money
+        lock, so parallel reservations, from any process, can never overspend. Anything but
+        CHARGED charged nothing. The job's charge_state becomes RESERVED; see `confirm`."""
         _check_amount(amount)
         async with self._db._write() as conn:
+            await self._db.serialize(conn, "money")
             if user_limit is not None:
                 used = await self._usage(conn, guild_id, user_id, since_user)
                 if used + amount > user_limit:
@@ -92,61 +118,60 @@ class LedgerRepository:
                 return await self._channel_usage(conn, channel_id, since)
             return await self._usage(conn, guild_id, None, since)
 
-    async def _channel_usage(
-        self, conn: aiosqlite.Connection, channel_id: int, since: float
-    ) -> int:
-        sql = (
-            "SELECT COALESCE(SUM(c.amount - COALESCE(r.amount, 0)), 0) FROM ledger AS c "
-            "JOIN jobs AS j ON j.id = c.job_id "
-            "LEFT JOIN ledger AS r ON r.job_id = c.job_id AND r.kind = 'refund' "
-            "WHERE c.kind = 'charge' AND j.channel_id = ? AND c.created_at >= ?"
+    async def _channel_usage(self, conn: AsyncConnection, channel_id: int, since: float) -> int:
+        statement = (
+            select(_NET)
+            .select_from(_WITH_REFUND.join(_j, _j.c.id == _c.c.job_id))
+            .where(
+                _kind(_c.c.kind, LedgerKind.CHARGE),
+                _j.c.channel_id == channel_id,
+                _c.c.created_at >= since,
+            )
         )
-        async with conn.execute(sql, [channel_id, since]) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
+        return await _net(conn, statement)
 
     async def oldest_charge(
         self, guild_id: int | None, user_id: int | None, since: float
     ) -> float | None:
         """When the oldest charge still counted since `since` was made (refunded ones do not
         count): a rolling window frees its first credit that long after it."""
-        sql = (
-            "SELECT MIN(c.created_at) FROM ledger AS c LEFT JOIN ledger AS r "
-            "ON r.job_id = c.job_id AND r.kind = 'refund' "
-            "WHERE c.kind = 'charge' AND r.id IS NULL AND c.guild_id IS ? AND c.created_at >= ?"
+        statement = (
+            select(func.min(_c.c.created_at))
+            .select_from(_WITH_REFUND)
+            .where(
+                _kind(_c.c.kind, LedgerKind.CHARGE),
+                _r.c.id.is_(None),
+                _same(_c.c.guild_id, guild_id),
+                _c.c.created_at >= since,
+            )
         )
-        params: list[object] = [guild_id, since]
         if user_id is not None:
-            sql += " AND c.user_id = ?"
-            params.append(user_id)
+            statement = statement.where(_c.c.user_id == user_id)
         async with self._db._read() as conn:
-            rows = list(await conn.execute_fetchall(sql, params))
-        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+            oldest = await conn.scalar(statement)
+        return float(oldest) if oldest is not None else None
 
     async def confirm(self, job_id: int) -> bool:
         """Mark a reserved charge as final once upstream accepted the job (RESERVED → CHARGED)."""
+        statement = (
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.charge_state == ChargeState.RESERVED.value)
+            .values(charge_state=ChargeState.CHARGED.value, updated_at=self._db.now())
+        )
         async with self._db._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE jobs SET charge_state = ?, updated_at = ? "
-                "WHERE id = ? AND charge_state = ?",
-                [ChargeState.CHARGED.value, self._db.now(), job_id, ChargeState.RESERVED.value],
-            )
-            done = cursor.rowcount == 1
-            await cursor.close()
-        return done
+            return await sql.count(conn, statement) == 1
 
     async def refund(self, job_id: int, reason: str) -> bool:
         """Refund the job's charge in full; True only the first time, False without a charge."""
         async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT guild_id, user_id, amount FROM ledger WHERE job_id = ? AND kind = ?",
-                    [job_id, LedgerKind.CHARGE.value],
-                )
+            charge = await sql.row(
+                conn,
+                select(ledger.c.guild_id, ledger.c.user_id, ledger.c.amount).where(
+                    ledger.c.job_id == job_id, ledger.c.kind == LedgerKind.CHARGE.value
+                ),
             )
-            if not rows:
+            if charge is None:
                 return False
-            charge = rows[0]
             won = await self._insert(
                 conn,
                 job_id,
@@ -168,10 +193,8 @@ class LedgerRepository:
 
     async def entries(self, job_id: int) -> list[LedgerEntry]:
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                "SELECT id, job_id, guild_id, user_id, kind, amount, reason, created_at "
-                "FROM ledger WHERE job_id = ? ORDER BY id",
-                [job_id],
+            rows = await sql.rows(
+                conn, select(ledger).where(ledger.c.job_id == job_id).order_by(ledger.c.id)
             )
         return [
             LedgerEntry(
@@ -188,19 +211,24 @@ class LedgerRepository:
         ]
 
     async def _usage(
-        self, conn: aiosqlite.Connection, guild_id: int | None, user_id: int | None, since: float
+        self, conn: AsyncConnection, guild_id: int | None, user_id: int | None, since: float
     ) -> int:
-        sql, params = _USAGE, [guild_id, since]
+        statement = (
+            select(_NET)
+            .select_from(_WITH_REFUND)
+            .where(
+                _kind(_c.c.kind, LedgerKind.CHARGE),
+                _same(_c.c.guild_id, guild_id),
+                _c.c.created_at >= since,
+            )
+        )
         if user_id is not None:
-            sql += " AND c.user_id = ?"
-            params.append(user_id)
-        async with conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
+            statement = statement.where(_c.c.user_id == user_id)
+        return await _net(conn, statement)
 
     async def _charge(
         self,
-        conn: aiosqlite.Connection,
+        conn: AsyncConnection,
         job_id: int,
         guild_id: int | None,
         user_id: int,
@@ -215,7 +243,7 @@ class LedgerRepository:
 
     async def _insert(
         self,
-        conn: aiosqlite.Connection,
+        conn: AsyncConnection,
         job_id: int,
         guild_id: int | None,
         user_id: int,
@@ -223,23 +251,28 @@ class LedgerRepository:
         amount: int,
         reason: str | None,
     ) -> bool:
-        try:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO ledger (job_id, guild_id, user_id, kind, amount, reason, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [job_id, guild_id, user_id, kind.value, amount, reason, self._db.now()],
+        statement = (
+            sql.insert(conn, ledger)
+            .values(
+                job_id=job_id,
+                guild_id=guild_id,
+                user_id=user_id,
+                kind=kind.value,
+                amount=amount,
+                reason=reason,
+                created_at=self._db.now(),
             )
-        except sqlite3.IntegrityError as exc:  # the foreign key: OR IGNORE does not cover it
+            .on_conflict_do_nothing()
+        )
+        try:
+            return await sql.count(conn, statement) == 1
+        except IntegrityError as exc:  # the foreign key: DO NOTHING does not cover it
             raise NotFound(f"job {job_id} does not exist") from exc
-        inserted = cursor.rowcount == 1
-        await cursor.close()
-        return inserted
 
     async def _mirror(
-        self, conn: aiosqlite.Connection, job_id: int, state: ChargeState, cost: int | None
+        self, conn: AsyncConnection, job_id: int, state: ChargeState, cost: int | None
     ) -> None:
-        sets, params = "charge_state = ?, updated_at = ?", [state.value, self._db.now()]
+        values: dict[str, object] = {"charge_state": state.value, "updated_at": self._db.now()}
         if cost is not None:
-            sets += ", cost = ?"
-            params.append(cost)
-        await conn.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*params, job_id])
+            values["cost"] = cost
+        await conn.execute(update(jobs).where(jobs.c.id == job_id).values(values))

@@ -6,22 +6,23 @@ staged mask PNGs of every closed one), so the table does not grow with the bot's
 
 from __future__ import annotations
 
-import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Column, ColumnElement, RowMapping, delete, select, update
+
+from bot.db import sql
 from bot.db.records import RegionSession
+from bot.db.schema import region_sessions
 
 if TYPE_CHECKING:
     from bot.db.connection import Database
 
-_COLUMNS = (
-    "id, job_id, button_index, user_id, guild_id, channel_id, selection, prompt, web_nonce, "
-    "created_at, expires_at, used_at, child_job_id, is_moderator, mode, private"
-)
+# Everything but the blobs (staged_mask, source): they are read on their own when needed.
+_COLUMNS = tuple(c for c in region_sessions.c if c.name not in ("staged_mask", "source"))
 
 
-def _decode(row: sqlite3.Row) -> RegionSession:
-    values = {key: row[key] for key in row.keys()}  # noqa: SIM118
+def _decode(row: RowMapping) -> RegionSession:
+    values = dict(row)
     values["is_moderator"] = bool(values["is_moderator"])
     values["private"] = bool(values["private"])
     return RegionSession(**values)
@@ -84,79 +85,63 @@ class RegionsRepository:
     async def _insert(self, lifetime: float, **values: object) -> RegionSession:
         now = self._db.now()
         values |= {"created_at": now, "expires_at": now + lifetime}
-        columns = ", ".join(values)  # names from the two callers above, never from input
-        marks = ", ".join("?" * len(values))
+        statement = region_sessions.insert().values(**values).returning(*_COLUMNS)
         async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"INSERT INTO region_sessions ({columns}) VALUES ({marks}) "
-                    f"RETURNING {_COLUMNS}",
-                    list(values.values()),
-                )
-            )
-        return _decode(rows[0])
+            found = await sql.row(conn, statement)
+        assert found is not None  # an INSERT … RETURNING returns its row
+        return _decode(found)
 
     async def source(self, session_id: int) -> bytes | None:
         """The image of a /edit session (None once the session closed, or for Vary Region)."""
-        async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT source FROM region_sessions WHERE id = ?", [session_id]
-                )
-            )
-        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+        return await self._blob(region_sessions.c.source, session_id)
 
     async def get(self, session_id: int) -> RegionSession | None:
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"SELECT {_COLUMNS} FROM region_sessions WHERE id = ?", [session_id]
-                )
-            )
-        return _decode(rows[0]) if rows else None
+            found = await sql.row(conn, select(*_COLUMNS).where(region_sessions.c.id == session_id))
+        return _decode(found) if found is not None else None
 
     async def set_selection(self, session_id: int, selection: str) -> RegionSession | None:
-        return await self._set(session_id, "selection = ?", [selection])
+        return await self._set(session_id, selection=selection)
 
     async def set_prompt(self, session_id: int, prompt: str) -> RegionSession | None:
-        return await self._set(session_id, "prompt = ?", [prompt])
+        return await self._set(session_id, prompt=prompt)
 
     async def set_nonce(self, session_id: int, nonce: str) -> RegionSession | None:
-        return await self._set(session_id, "web_nonce = ?", [nonce])
+        return await self._set(session_id, web_nonce=nonce)
 
     async def stage_mask(self, session_id: int, mask_png: bytes | None, prompt: str) -> None:
         """Keep (or with None drop) an uploaded mask awaiting confirmation, and its prompt."""
-        await self._set(session_id, "staged_mask = ?, prompt = ?", [mask_png, prompt])
+        await self._set(session_id, staged_mask=mask_png, prompt=prompt)
 
     async def staged_mask(self, session_id: int) -> bytes | None:
-        async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    "SELECT staged_mask FROM region_sessions WHERE id = ?", [session_id]
-                )
-            )
-        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+        return await self._blob(region_sessions.c.staged_mask, session_id)
 
     async def use(self, session_id: int, *, nonce: str | None = None) -> RegionSession | None:
         """Mark the session submitted, once: None when it was used already (or the web
         link's nonce does not match)."""
-        clause, params = "used_at = ?", [self._db.now()]
-        sql = (
-            f"UPDATE region_sessions SET {clause} WHERE id = ? AND used_at IS NULL"
-            + (" AND web_nonce = ?" if nonce is not None else "")
-            + f" RETURNING {_COLUMNS}"
+        # One conditional UPDATE, so of two concurrent uses only one finds used_at NULL.
+        conditions: list[ColumnElement[bool]] = [
+            region_sessions.c.id == session_id,
+            region_sessions.c.used_at.is_(None),
+        ]
+        if nonce is not None:
+            conditions.append(region_sessions.c.web_nonce == nonce)
+        statement = (
+            update(region_sessions)
+            .where(*conditions)
+            .values(used_at=self._db.now())
+            .returning(*_COLUMNS)
         )
-        args = [*params, session_id] + ([nonce] if nonce is not None else [])
         async with self._db._write() as conn:
-            rows = list(await conn.execute_fetchall(sql, args))
-        return _decode(rows[0]) if rows else None
+            found = await sql.row(conn, statement)
+        return _decode(found) if found is not None else None
 
     async def reopen(self, session_id: int) -> None:
         """Undo `use` when the submit was refused before anything was charged."""
-        await self._set(session_id, "used_at = NULL", [])
+        await self._set(session_id, used_at=None)
 
     async def set_child(self, session_id: int, child_job_id: int) -> None:
-        await self._set(session_id, "child_job_id = ?", [child_job_id])
+        await self._set(session_id, child_job_id=child_job_id)
 
     async def prune(self, before: float, *, now: float | None = None) -> int:
         """Delete the sessions that expired or were used before `before`, and drop the staged
@@ -170,30 +155,37 @@ class RegionsRepository:
         row, go at once.
         """
         now = self._db.now() if now is None else now
+        c = region_sessions.c
         async with self._db._write() as conn:
-            deleted = list(
-                await conn.execute_fetchall(
-                    "DELETE FROM region_sessions WHERE expires_at < ? "
-                    "OR (used_at IS NOT NULL AND used_at < ?) RETURNING id",
-                    [before, before],
-                )
+            deleted = await sql.count(
+                conn,
+                delete(region_sessions).where(
+                    (c.expires_at < before) | (c.used_at.is_not(None) & (c.used_at < before))
+                ),
             )
             await conn.execute(
-                "UPDATE region_sessions SET staged_mask = NULL, source = NULL "
-                "WHERE (staged_mask IS NOT NULL OR source IS NOT NULL) "
-                "AND (used_at IS NOT NULL OR expires_at < ?)",
-                [now],
-            )
-        return len(deleted)
-
-    async def _set(
-        self, session_id: int, clause: str, params: list[object]
-    ) -> RegionSession | None:
-        async with self._db._write() as conn:
-            rows = list(
-                await conn.execute_fetchall(
-                    f"UPDATE region_sessions SET {clause} WHERE id = ? RETURNING {_COLUMNS}",
-                    [*params, session_id],
+                update(region_sessions)
+                .where(
+                    c.staged_mask.is_not(None) | c.source.is_not(None),
+                    c.used_at.is_not(None) | (c.expires_at < now),
                 )
+                .values(staged_mask=None, source=None)
             )
-        return _decode(rows[0]) if rows else None
+        return deleted
+
+    async def _set(self, session_id: int, **values: object) -> RegionSession | None:
+        statement = (
+            update(region_sessions)
+            .where(region_sessions.c.id == session_id)
+            .values(**values)
+            .returning(*_COLUMNS)
+        )
+        async with self._db._write() as conn:
+            found = await sql.row(conn, statement)
+        return _decode(found) if found is not None else None
+
+    async def _blob(self, column: Column[Any], session_id: int) -> bytes | None:
+        async with self._db._read() as conn:
+            found = await conn.scalar(select(column).where(region_sessions.c.id == session_id))
+        # PostgreSQL's driver returns bytea as memoryview.
+        return bytes(found) if found is not None else None

@@ -88,6 +88,9 @@ jobs = Table(
     Column("updated_at", Double, nullable=False),
     Column("finished_at", Double),
     Column("meta", Text, nullable=False, server_default="{}"),  # JSON object
+    # Which bot process polls the job, and until when (migration 0011, bot/db/jobs.py).
+    Column("lease_owner", Text),
+    Column("lease_until", Double),
     CheckConstraint(
         "status IN ('reserved', 'submitted', 'queued', 'running', 'modal', 'succeeded', "
         "'failed', 'timed_out', 'cancelled')",

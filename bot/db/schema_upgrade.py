@@ -63,21 +63,22 @@ def sqlite_engine(path: Path | str, *, busy_timeout_s: float = 5.0) -> AsyncEngi
     return engine
 
 
-async def upgrade(engine: AsyncEngine) -> str:
-    """Migrate to the head revision; returns it. MigrationError when the database is newer
-    than this code or a step fails (nothing of that upgrade stays)."""
+async def upgrade(engine: AsyncEngine, target: str = "head") -> str:
+    """Migrate to `target` (the newest revision by default) and return the revision;
+    MigrationError when the database is newer than this code or a step fails (nothing of
+    that upgrade stays)."""
     try:
         async with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-            return await conn.run_sync(_upgrade)
+            return await conn.run_sync(_upgrade, target)
     except MigrationError:
         raise
     except CommandError as exc:
         raise MigrationError(f"the database's schema is unknown to this bot: {exc}") from exc
 
 
-def _upgrade(conn: Connection) -> str:
+def _upgrade(conn: Connection, target: str) -> str:
     cfg = config(conn)
     current = MigrationContext.configure(conn).get_current_revision()
     scripts = ScriptDirectory.from_config(cfg)
@@ -95,7 +96,7 @@ def _upgrade(conn: Connection) -> str:
             command.stamp(cfg, BASELINE)
         elif legacy:
             raise MigrationError(f"bring the database to version {LEGACY_HEAD} first")
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, target)
     done = MigrationContext.configure(conn).get_current_revision()
     if done != current:
         log.info("database schema migrated from %s to %s", current or "nothing", done)

@@ -12,24 +12,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.db.records import JobStatus
+from sqlalchemy import ColumnElement, Date, Select, and_, func, literal, select
+
+from bot.db import sql
+from bot.db.records import JobStatus, LedgerKind
+from bot.db.schema import jobs, ledger
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from bot.db.connection import Database
 
+_j = jobs.alias("j")
+_c = ledger.alias("c")
+_r = ledger.alias("r")
+
+
+def _entry(alias: Any, kind: LedgerKind) -> ColumnElement[bool]:
+    # The kind inlined, as the ledger's partial indexes are written (WHERE kind = 'charge').
+    return and_(
+        alias.c.job_id == _j.c.id, alias.c.kind == literal(kind.value, literal_execute=True)
+    )
+
+
 # At most one charge and one refund per job (UNIQUE(job_id, kind)): the joins never multiply.
-_FROM = (
-    "FROM jobs AS j "
-    "LEFT JOIN ledger AS c ON c.job_id = j.id AND c.kind = 'charge' "
-    "LEFT JOIN ledger AS r ON r.job_id = j.id AND r.kind = 'refund' "
-    "WHERE j.guild_id = ? AND j.created_at >= ? AND j.created_at < ?"
-)
+_FROM = _j.outerjoin(_c, _entry(_c, LedgerKind.CHARGE)).outerjoin(_r, _entry(_r, LedgerKind.REFUND))
+_CHARGED = func.coalesce(func.sum(_c.c.amount), 0)
+_REFUNDED = func.coalesce(func.sum(_r.c.amount), 0)
 _SUMS = (
-    "COUNT(*) AS jobs, COALESCE(SUM(c.amount), 0) AS charged, "
-    "COALESCE(SUM(r.amount), 0) AS refunded"
+    func.count().label("jobs"),
+    _CHARGED.label("charged"),
+    _REFUNDED.label("refunded"),
 )
+
+
+def _period(statement: Select[Any], guild_id: int, since: float, until: float) -> Select[Any]:
+    return statement.select_from(_FROM).where(
+        _j.c.guild_id == guild_id, _j.c.created_at >= since, _j.c.created_at < until
+    )
+
+
+def _utc_day(conn: AsyncConnection, timestamp: ColumnElement[float]) -> ColumnElement[date]:
+    """The UTC date of a Unix time. Constants inlined: PostgreSQL groups by the expression
+    only if it is the very same text as the selected one."""
+    if conn.dialect.name == "postgresql":
+        utc = func.timezone(literal("UTC", literal_execute=True), func.to_timestamp(timestamp))
+        return func.date(utc, type_=Date)
+    return func.date(timestamp, literal("unixepoch", literal_execute=True), type_=Date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,28 +135,30 @@ class UsageRepository:
     async def totals(self, guild_id: int, since: float, until: float) -> UsageTotals:
         _check_period(since, until)
         async with self._db._read() as conn:
-            rows = list(
-                await conn.execute_fetchall(f"SELECT {_SUMS} {_FROM}", [guild_id, since, until])
-            )
-        row = rows[0]
-        return UsageTotals(jobs=row["jobs"], charged=row["charged"], refunded=row["refunded"])
+            row = await sql.row(conn, _period(select(*_SUMS), guild_id, since, until))
+        assert row is not None  # an aggregate without GROUP BY is always one row
+        return UsageTotals(
+            jobs=int(row["jobs"]), charged=int(row["charged"]), refunded=int(row["refunded"])
+        )
 
     async def daily(self, guild_id: int, since: float, until: float) -> list[DayModeUsage]:
         """Per UTC day and mode, only the (day, mode) pairs that had jobs; by day, then mode."""
         _check_period(since, until)
-        sql = (
-            f"SELECT date(j.created_at, 'unixepoch') AS day, j.mode AS mode, {_SUMS} {_FROM} "
-            "GROUP BY day, mode ORDER BY day, mode"
-        )
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(sql, [guild_id, since, until])
+            day = _utc_day(conn, _j.c.created_at)
+            statement = (
+                _period(select(day.label("day"), _j.c.mode, *_SUMS), guild_id, since, until)
+                .group_by(day, _j.c.mode)
+                .order_by(day, _j.c.mode)
+            )
+            rows = await sql.rows(conn, statement)
         return [
             DayModeUsage(
-                day=date.fromisoformat(row["day"]),
+                day=row["day"],
                 mode=row["mode"],
-                jobs=row["jobs"],
-                charged=row["charged"],
-                refunded=row["refunded"],
+                jobs=int(row["jobs"]),
+                charged=int(row["charged"]),
+                refunded=int(row["refunded"]),
             )
             for row in rows
         ]
@@ -135,18 +168,20 @@ class UsageRepository:
     ) -> list[UserUsage]:
         """The members with the highest net spend; ties: more jobs first, then the lower id."""
         _check_period(since, until)
-        sql = (
-            f"SELECT j.user_id AS user_id, {_SUMS} {_FROM} GROUP BY j.user_id "
-            "ORDER BY charged - refunded DESC, jobs DESC, user_id LIMIT ?"
+        statement = (
+            _period(select(_j.c.user_id, *_SUMS), guild_id, since, until)
+            .group_by(_j.c.user_id)
+            .order_by((_CHARGED - _REFUNDED).desc(), func.count().desc(), _j.c.user_id)
+            .limit(limit)
         )
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(sql, [guild_id, since, until, limit])
+            rows = await sql.rows(conn, statement)
         return [
             UserUsage(
                 user_id=row["user_id"],
-                jobs=row["jobs"],
-                charged=row["charged"],
-                refunded=row["refunded"],
+                jobs=int(row["jobs"]),
+                charged=int(row["charged"]),
+                refunded=int(row["refunded"]),
             )
             for row in rows
         ]
@@ -156,15 +191,24 @@ class UsageRepository:
     ) -> list[UsageRow]:
         """Every job of the period, oldest first (at most `limit`: the oldest ones)."""
         _check_period(since, until)
-        sql = (
-            "SELECT j.id, j.created_at, j.user_id, j.kind, j.action, j.mode, j.status, "
-            f"COALESCE(c.amount, 0) AS charged, COALESCE(r.amount, 0) AS refunded {_FROM} "
-            "ORDER BY j.created_at, j.id LIMIT ?"
+        columns = (
+            _j.c.id,
+            _j.c.created_at,
+            _j.c.user_id,
+            _j.c.kind,
+            _j.c.action,
+            _j.c.mode,
+            _j.c.status,
+            func.coalesce(_c.c.amount, 0).label("charged"),
+            func.coalesce(_r.c.amount, 0).label("refunded"),
+        )
+        statement = (
+            _period(select(*columns), guild_id, since, until)
+            .order_by(_j.c.created_at, _j.c.id)
+            .limit(limit)
         )
         async with self._db._read() as conn:
-            rows = await conn.execute_fetchall(
-                sql, [guild_id, since, until, -1 if limit is None else limit]
-            )
+            rows = await sql.rows(conn, statement)
         return [
             UsageRow(
                 job_id=row["id"],
@@ -174,8 +218,8 @@ class UsageRepository:
                 action=row["action"],
                 mode=row["mode"],
                 status=JobStatus(row["status"]),
-                charged=row["charged"],
-                refunded=row["refunded"],
+                charged=int(row["charged"]),
+                refunded=int(row["refunded"]),
             )
             for row in rows
         ]

@@ -6,12 +6,16 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any, Unpack
 
+from sqlalchemy import select
+
+from bot.db import sql
 from bot.db.cache import SettingsCache
 from bot.db.codec import apply_overrides, check_names, dumps, jsonable, loads_object
 from bot.db.records import UserChanges, UserSettings
+from bot.db.schema import user_settings
 
 if TYPE_CHECKING:
-    import aiosqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from bot.db.connection import Database
 
@@ -39,29 +43,35 @@ class UsersRepository:
         check_names(fields, EDITABLE, "user setting")
         self._cache.drop(user_id)
         async with self._db._write() as conn:
+            # Read-modify-write of the JSON: another process must not write in between.
+            await self._db.serialize(conn, "user_settings", user_id)
             current, overrides = await self._load(conn, user_id)
             changes: dict[str, Any] = dict(fields)
             updated = dataclasses.replace(current, **changes)  # validates
             overrides.update({name: jsonable(getattr(updated, name)) for name in fields})
+            statement = sql.insert(conn, user_settings).values(
+                user_id=user_id, data=dumps(overrides), updated_at=self._db.now()
+            )
             await conn.execute(
-                "INSERT INTO user_settings (user_id, data, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at",
-                [user_id, dumps(overrides), self._db.now()],
+                statement.on_conflict_do_update(
+                    index_elements=[user_settings.c.user_id],
+                    set_={
+                        "data": statement.excluded.data,
+                        "updated_at": statement.excluded.updated_at,
+                    },
+                )
             )
         self._cache.drop(user_id)  # and after: a read during the write may have cached the old
         return updated
 
     async def _load(
-        self, conn: aiosqlite.Connection, user_id: int
+        self, conn: AsyncConnection, user_id: int
     ) -> tuple[UserSettings, dict[str, Any]]:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT data FROM user_settings WHERE user_id = ?", [user_id]
-            )
+        found = await conn.scalar(
+            select(user_settings.c.data).where(user_settings.c.user_id == user_id)
         )
         defaults = UserSettings(user_id=user_id)
-        if not rows:
+        if found is None:
             return defaults, {}
-        overrides = loads_object(rows[0]["data"])
+        overrides = loads_object(found)
         return apply_overrides(defaults, overrides, EDITABLE), overrides

@@ -117,6 +117,7 @@ class Reconciler:
         if job.next_poll_at > now + service.config.poll_young:  # else it is polled soon anyway
             await self.db.jobs.update(job.id, next_poll_at=now)
             service.wake()
+            await self.db.notify()  # its poller may be another process
         return True
 
     async def _orphan_hint(self, task_id: str, state: str) -> bool:

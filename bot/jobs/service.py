@@ -387,7 +387,7 @@ class JobService:
         """At start: a RESERVED row means we died mid-submit; reconcile it, never resubmit."""
         now = self.clock()
         count = 0
-        for job in await self.db.jobs.pending(limit=10_000):
+        for job in await self.db.leases.claim_pending():  # not another live process's
             count += 1
             if job.status == JobStatus.RESERVED:
                 await self.reconciler.await_task(job)

@@ -1,10 +1,11 @@
 """The Tracker: one loop that polls every pending task in batches.
 
-Each round takes the jobs whose `next_poll_at` has come, asks CometAPI about them with
-list-by-condition (≤ batch_size ids a request, grouped by API key), folds each answer into its
-job through JobService.apply and schedules the next poll: often for young jobs, less often for
-old ones. A webhook or a new submit wakes the loop at once. When polling fails (5xx, 429,
-timeouts) the round backs off, capped, and jobs say "delayed" once.
+Each round takes the jobs whose `next_poll_at` has come (those leased to this process, or
+whose lease lapsed: several processes share the jobs, bot/db/leases.py), asks CometAPI about
+them with list-by-condition (≤ batch_size ids a request, grouped by API key), folds each
+answer into its job through JobService.apply and schedules the next poll: often for young
+jobs, less often for old ones. A webhook or a new submit wakes the loop at once. When
+polling fails (5xx, 429, timeouts) the round backs off, capped, and jobs say "delayed" once.
 """
 
 from __future__ import annotations
@@ -83,11 +84,14 @@ class Tracker:
         """Poll what is due once; return how long to sleep before the next round."""
         await self.service.expire_overdue()
         now = self.clock()
+        await self.db.leases.renew(now)  # this process is alive: its jobs stay its own
         config = self.service.config
         late_since = now - config.late_window
-        for orphan in await self.db.jobs.orphans_due(now, late_since):
+        for orphan in await self.db.leases.claim_orphans(now, late_since):
             await self._isolated(orphan, self.service.reconciler.look_up(orphan))
-        due = await self.db.jobs.due(now, limit=config.batch_size * 10, late_since=late_since)
+        due = await self.db.leases.claim_due(
+            now, limit=config.batch_size * 10, late_since=late_since
+        )
         groups: dict[object, list[JobRecord]] = defaultdict(list)
         for job in due:
             groups[job.meta.get("key_scope")].append(job)
@@ -159,7 +163,7 @@ class Tracker:
                     await self.service.events(JobEvent(EventKind.NOTICE, fresh, "job.delayed"))
 
     async def _sleep_for(self) -> float:
-        nxt = await self.db.jobs.next_poll_at()
+        nxt = await self.db.leases.next_due(self.clock())
         if nxt is None:
             return self.idle
         return max(0.0, min(self.idle, nxt - self.clock()))

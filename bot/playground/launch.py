@@ -75,6 +75,7 @@ def playground_settings(settings: Settings, token: str, web_port: int) -> Settin
     update: dict[str, object] = {
         "discord_token": SecretStr(token),
         "database_path": database,
+        "database_url": None,  # the playground always has a fresh SQLite file of its own
         "web_host": "127.0.0.1",
         "web_port": web_port,
         "public_base_url": f"http://127.0.0.1:{web_port}",

@@ -1,4 +1,6 @@
-"""Fixtures for the storage tests: a real SQLite file in tmp_path and a clock tests control."""
+"""Fixtures for the storage tests: each runs on a real SQLite file in tmp_path and on a real
+PostgreSQL database (tests/pg.py), with a clock the tests control. `sqlite_path` is for the
+few tests about SQLite itself (its file lock, the old SQL migrations)."""
 
 from __future__ import annotations
 
@@ -28,13 +30,28 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "bot.db"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_path(request: pytest.FixtureRequest, sqlite_path: Path) -> Path | str:
+    """Where the database is: the SQLite file, or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return sqlite_path
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-async def db(db_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+async def db(db_path: Path | str, clock: FakeClock) -> AsyncIterator[Database]:
     async with await Database.open(db_path, clock=clock) as database:
+        yield database
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """For tests about SQLite itself (its file lock, its query plans)."""
+    async with await Database.open(sqlite_path, clock=clock) as database:
         yield database
 
 

@@ -33,7 +33,11 @@ async def write_lock_held_elsewhere(path: Path) -> AsyncIterator[aiosqlite.Conne
 
 
 @pytest.mark.fault(24)
-async def test_a_write_waits_out_another_writers_lock(db: Database, db_path: Path) -> None:
+async def test_a_write_waits_out_another_writers_lock(
+    sqlite_db: Database, sqlite_path: Path
+) -> None:
+    """SQLite's file lock held by another process (PostgreSQL has row locks instead)."""
+    db, db_path = sqlite_db, sqlite_path
     job = await new_job(db)
     async with write_lock_held_elsewhere(db_path) as other:
         started = time.monotonic()
@@ -49,9 +53,10 @@ async def test_a_write_waits_out_another_writers_lock(db: Database, db_path: Pat
 
 @pytest.mark.fault(24)
 async def test_reservations_succeed_once_while_another_writer_holds_the_lock(
-    db: Database, db_path: Path
+    sqlite_db: Database, sqlite_path: Path
 ) -> None:
-    """faults.md #24: 10 parallel reservations, 1 credit left, the lock held elsewhere."""
+    """faults.md #24: 10 parallel reservations, 1 credit left, the SQLite lock held elsewhere."""
+    db, db_path = sqlite_db, sqlite_path
     jobs = [await new_job(db) for _ in range(10)]
     async with write_lock_held_elsewhere(db_path) as other:
         reservations = asyncio.gather(

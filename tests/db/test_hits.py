@@ -1,12 +1,13 @@
-"""Moderation hits on a real SQLite file: counting within the window, concurrency, pruning."""
+"""Moderation hits on SQLite and PostgreSQL: counting within the window, concurrency, pruning."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
 from bot.db.hits import MAX_DETAIL, Hit, HitKind, HitsRepository
@@ -90,11 +91,13 @@ async def test_unknown_kind_and_bad_window_are_refused(hits: HitsRepository) -> 
 
 
 async def test_the_table_refuses_unknown_kinds_too(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        async with db.transaction():
-            await db._conn.execute(
-                "INSERT INTO moderation_hits (guild_id, user_id, kind, created_at) "
-                "VALUES (1, 2, 'spam', 0)"
+    with pytest.raises(IntegrityError):
+        async with db._write() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO moderation_hits (guild_id, user_id, kind, created_at) "
+                    "VALUES (1, 2, 'spam', 0)"
+                )
             )
 
 

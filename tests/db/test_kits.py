@@ -1,15 +1,18 @@
-"""Style kits on a real SQLite file: saving and replacing, case-insensitive lookups, the
+"""Style kits on SQLite and PostgreSQL: saving and replacing, case-insensitive lookups, the
 autocomplete order, removal, and the table's own guard on names."""
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, latest_version
 from bot.db.kits import KitsRepository, StyleKit, normalise_name
+from bot.db.schema import style_kits
 
 from .conftest import FakeClock
 
@@ -38,15 +41,17 @@ def names(found: list[StyleKit]) -> list[str]:
     return [k.name for k in found]
 
 
-async def test_the_migration_makes_a_table_without_rowid(db: Database) -> None:
+async def test_the_migration_makes_a_table_without_rowid(
+    sqlite_path: Path, clock: FakeClock
+) -> None:
+    # WITHOUT ROWID is SQLite's own storage option: there is nothing to check on PostgreSQL.
     assert latest_version() >= 8
-    rows = list(
-        await db._conn.execute_fetchall(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'style_kits'"
+    async with await Database.open(sqlite_path, clock=clock) as db, db._read() as conn:
+        found = await conn.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'style_kits'")
         )
-    )
-    assert rows, "style_kits is missing"
-    assert "WITHOUT ROWID" in rows[0][0]
+    assert found, "style_kits is missing"
+    assert "WITHOUT ROWID" in found
 
 
 async def test_put_inserts_then_replaces(kits: KitsRepository) -> None:
@@ -55,6 +60,16 @@ async def test_put_inserts_then_replaces(kits: KitsRepository) -> None:
     stored = await kits.get(GUILD, "noir")
     assert stored == StyleKit(GUILD, "noir", "--v 7", "", "", 31, 5.0)
     assert await kits.count(GUILD) == 1
+
+
+async def test_one_of_two_processes_saving_a_new_name_is_told_it_is_new(
+    db: Database, db_path: Path | str, clock: FakeClock
+) -> None:
+    async with await Database.open(db_path, clock=clock) as other:
+        saved = await asyncio.gather(
+            *(KitsRepository(d).put(kit("noir")) for d in (db, other, db, other))
+        )
+    assert sorted(saved) == [False, False, False, True]
 
 
 async def test_get_ignores_case_and_spacing_and_stays_in_its_guild(kits: KitsRepository) -> None:
@@ -115,12 +130,12 @@ async def test_kits_survive_a_restart(db_path: Path, clock: FakeClock) -> None:
 
 
 async def test_the_table_refuses_a_name_that_is_not_lower_cased(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         async with db._write() as conn:
             await conn.execute(
-                "INSERT INTO style_kits (guild_id, name, created_by, created_at) "
-                "VALUES (?, 'Noir', ?, 0)",
-                [GUILD, MOD],
+                style_kits.insert().values(
+                    guild_id=GUILD, name="Noir", created_by=MOD, created_at=0
+                )
             )
     assert await KitsRepository(db).count(GUILD) == 0
 

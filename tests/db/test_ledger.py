@@ -101,6 +101,51 @@ async def test_reserve_checks_user_and_guild_limits(db: Database) -> None:
     assert await db.ledger.reserve_within_quota(jobs[3].id, 10, 31, 1, **limits) == Q.CHARGED
 
 
+async def test_channel_budgets_and_the_oldest_counted_charge(
+    db: Database, clock: FakeClock
+) -> None:
+    start = clock.now
+    first = await new_job(db, channel_id=20)
+    await db.ledger.charge(first.id, 10, 30, 2)
+    clock.advance(60.25)
+    other = await new_job(db, channel_id=21)
+    await db.ledger.charge(other.id, 10, 30, 3)
+    clock.advance(60)
+    third = await new_job(db, channel_id=20, user_id=31)
+    await db.ledger.charge(third.id, 10, 31, 1)
+    dm = await new_job(db, guild_id=None, channel_id=22)
+    await db.ledger.charge(dm.id, None, 30, 5)
+
+    assert await db.ledger.spent(10, 0) == 6
+    assert await db.ledger.spent(10, 0, channel_id=20) == 3
+    assert await db.ledger.spent(10, 0, channel_id=21) == 3
+    assert await db.ledger.oldest_charge(10, None, 0) == start
+    assert await db.ledger.oldest_charge(10, 31, 0) == start + 120.25
+    assert await db.ledger.oldest_charge(None, 30, 0) == start + 120.25
+    assert await db.ledger.oldest_charge(11, None, 0) is None
+    # A refunded charge no longer counts, in the channel nor as the oldest one.
+    await db.ledger.refund(first.id, "upstream failure")
+    assert await db.ledger.spent(10, 0, channel_id=20) == 1
+    assert await db.ledger.oldest_charge(10, None, 0) == start + 60.25
+    assert await db.ledger.oldest_charge(10, None, start + 61) == start + 120.25
+
+    job = await new_job(db, channel_id=20)
+    limits: dict[str, Any] = {
+        "user_limit": None,
+        "guild_limit": None,
+        "since_user": 0.0,
+        "since_guild": 0.0,
+        "channel_id": 20,
+    }
+    over = await db.ledger.reserve_within_quota(job.id, 10, 30, 2, **limits, channel_limit=2)
+    assert over == Q.CHANNEL_LIMIT
+    assert await db.ledger.entries(job.id) == []
+    assert await db.ledger.reserve_within_quota(job.id, 10, 30, 2, **limits, channel_limit=3) == (
+        Q.CHARGED
+    )
+    assert await db.ledger.spent(10, 0, channel_id=20) == 3
+
+
 @pytest.mark.fault(24)
 async def test_ten_parallel_reservations_with_one_credit_left(db_path: Path) -> None:
     """faults.md #24, across two connections (two processes would behave the same)."""

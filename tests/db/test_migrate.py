@@ -5,6 +5,8 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database, MigrationError, latest_version, load_migrations, migrate
 from bot.db.schema_upgrade import LEGACY_HEAD, head, sqlite_engine, upgrade
@@ -21,18 +23,20 @@ INDEXES = {
 }
 
 
-async def _scalar(conn: aiosqlite.Connection, sql: str) -> object:
+async def _scalar(conn: aiosqlite.Connection | AsyncConnection, sql: str) -> object:
+    if isinstance(conn, AsyncConnection):
+        return await conn.scalar(text(sql))
     async with conn.execute(sql) as cursor:
         row = await cursor.fetchone()
     assert row is not None
     return row[0]
 
 
-async def _names(conn: aiosqlite.Connection, kind: str) -> set[str]:
-    rows = await conn.execute_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'", [kind]
-    )
-    return {row[0] for row in rows}
+async def _names(conn: aiosqlite.Connection | AsyncConnection, kind: str) -> set[str]:
+    sql = f"SELECT name FROM sqlite_master WHERE type = '{kind}' AND name NOT LIKE 'sqlite_%'"
+    if isinstance(conn, AsyncConnection):
+        return {row[0] for row in await conn.execute(text(sql))}
+    return {row[0] for row in await conn.execute_fetchall(sql)}
 
 
 def _write(folder: Path, files: dict[str, str]) -> Path:
@@ -49,8 +53,12 @@ def test_packaged_migrations_are_found_as_package_data() -> None:
     assert latest_version() == len(steps) >= 1
 
 
-async def test_empty_database_is_migrated_to_the_latest_schema(db: Database) -> None:
-    conn = db._conn
+async def test_empty_database_is_migrated_to_the_latest_schema(sqlite_db: Database) -> None:
+    async with sqlite_db._write() as conn:
+        await _check_new(conn)
+
+
+async def _check_new(conn: AsyncConnection) -> None:
     assert await _scalar(conn, "SELECT version_num FROM alembic_version") == head()
     assert await _names(conn, "table") >= TABLES
     assert await _names(conn, "index") >= INDEXES
@@ -68,18 +76,23 @@ async def test_open_creates_the_parent_directory(tmp_path: Path) -> None:
     assert path.is_file()
 
 
-async def test_reopening_is_a_no_op(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
+async def _schema(db: Database) -> set[str]:
+    async with db._read() as conn:
+        return await _names(conn, "table") | await _names(conn, "index")
+
+
+async def test_reopening_is_a_no_op(sqlite_path: Path) -> None:
+    async with await Database.open(sqlite_path) as db:
         job = await new_job(db)
-        before = await _names(db._conn, "table") | await _names(db._conn, "index")
-    async with await Database.open(db_path) as db:
+        before = await _schema(db)
+    async with await Database.open(sqlite_path) as db:
         assert await db.jobs.get(job.id) == job
-        engine = sqlite_engine(db_path)
+        engine = sqlite_engine(sqlite_path)
         try:
             assert await upgrade(engine) == head()
         finally:
             await engine.dispose()
-        assert await _names(db._conn, "table") | await _names(db._conn, "index") == before
+        assert await _schema(db) == before
 
 
 async def test_a_failing_migration_rolls_back_completely(tmp_path: Path) -> None:
@@ -92,17 +105,17 @@ async def test_a_failing_migration_rolls_back_completely(tmp_path: Path) -> None
         },
     )
     path = tmp_path / "bot.db"
-    with pytest.raises(MigrationError, match="0002_broken"):
-        await Database.open(path, migrations=load_migrations(folder))
-    async with aiosqlite.connect(path) as conn:
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        with pytest.raises(MigrationError, match="0002_broken"):
+            await migrate(conn, load_migrations(folder))
         assert await _scalar(conn, "PRAGMA user_version") == 1
         assert await _names(conn, "table") == {"a"}
         assert not conn.in_transaction
 
     _write(folder, {"0002_broken.sql": "CREATE TABLE b (y INTEGER); -- fixed, no final newline"})
-    async with await Database.open(path, migrations=load_migrations(folder)) as db:
-        assert await _scalar(db._conn, "PRAGMA user_version") == 2
-        assert await _names(db._conn, "table") == {"a", "b"}
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, load_migrations(folder)) == 2
+        assert await _names(conn, "table") == {"a", "b"}
 
 
 async def test_a_schema_newer_than_the_code_is_refused(tmp_path: Path) -> None:
@@ -113,8 +126,8 @@ async def test_a_schema_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MigrationError, match="newer"):
         await Database.open(path)
     later = tmp_path / "later.db"
-    async with await Database.open(later) as db:  # then a later bot migrated it further
-        await db._conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    async with await Database.open(later) as db, db._write() as conn:  # a later bot's revision
+        await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(MigrationError, match="newer"):
         await Database.open(later)
 
@@ -133,8 +146,9 @@ async def test_a_database_of_the_sql_migrations_is_carried_over(
             "VALUES (1, 2, 'imagine', 'succeeded', 0, 0)"
         )
     async with await Database.open(path) as db:
-        assert await _scalar(db._conn, "SELECT version_num FROM alembic_version") == head()
-        assert await _scalar(db._conn, "PRAGMA user_version") == LEGACY_HEAD
+        async with db._read() as conn:
+            assert await _scalar(conn, "SELECT version_num FROM alembic_version") == head()
+            assert await _scalar(conn, "PRAGMA user_version") == LEGACY_HEAD
         job = await db.jobs.get(1)
         assert job is not None and job.kind == "imagine"
         assert (await new_job(db)).id == 2
@@ -164,7 +178,8 @@ async def test_two_processes_migrating_at_once_both_succeed(tmp_path: Path) -> N
     first, second = await asyncio.gather(Database.open(path), Database.open(path))
     try:
         for db in (first, second):
-            assert await _scalar(db._conn, "SELECT version_num FROM alembic_version") == head()
+            async with db._read() as conn:
+                assert await _scalar(conn, "SELECT version_num FROM alembic_version") == head()
         job = await new_job(first)
         assert await second.jobs.get(job.id) == job
     finally:

@@ -1,4 +1,4 @@
-"""Vary (Region) sessions in a real SQLite file: the opener's moderator flag (migration 0004)
+"""Vary (Region) sessions: the opener's moderator flag (migration 0004, on an old SQLite file)
 and pruning, so that months of sessions and their staged mask PNGs do not pile up."""
 
 from __future__ import annotations
@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import aiosqlite
+from sqlalchemy import func, select
 
-from bot.db import Database, load_migrations
+from bot.db import Database, load_migrations, migrate
 from bot.db.records import RegionSession
+from bot.db.schema import region_sessions
 from tests.db.conftest import FakeClock, new_job
 
 LIFETIME = 900.0
@@ -18,13 +20,10 @@ MASK = 20_000  # bytes of one staged mask PNG
 
 
 async def totals(db: Database) -> tuple[int, int]:
-    """(rows, bytes of staged masks) in region_sessions, read straight from the file."""
-    async with aiosqlite.connect(db.path) as conn:
-        cursor = await conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(LENGTH(staged_mask)), 0) FROM region_sessions"
-        )
-        row = await cursor.fetchone()
-    assert row is not None
+    """(rows, bytes of staged masks) in region_sessions."""
+    stored = func.coalesce(func.sum(func.length(region_sessions.c.staged_mask)), 0)
+    async with db._read() as conn:
+        row = (await conn.execute(select(func.count(), stored).select_from(region_sessions))).one()
     return int(row[0]), int(row[1])
 
 
@@ -41,17 +40,23 @@ async def session(db: Database, job_id: int, *, moderator: bool = False) -> Regi
     )
 
 
-async def test_the_moderator_flag_is_stored_and_old_rows_default_to_no(tmp_path: Path) -> None:
-    path = tmp_path / "bot.db"
-    before = load_migrations()[:3]  # the schema before 0004
-    async with await Database.open(path, migrations=before) as old:
-        job = await new_job(old)
-        await old._conn.execute(
-            "INSERT INTO region_sessions (job_id, button_index, user_id, channel_id, "
-            "created_at, expires_at) VALUES (?, 3, 30, 20, 0, 900)",
-            [job.id],
+async def test_the_moderator_flag_is_stored_and_old_rows_default_to_no(
+    sqlite_path: Path,
+) -> None:
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(sqlite_path, isolation_level=None) as old:
+        await migrate(old, load_migrations()[:3])  # the schema before 0004
+        await old.execute(
+            "INSERT INTO jobs (guild_id, channel_id, user_id, kind, status, created_at, "
+            "updated_at) VALUES (10, 20, 30, 'imagine', 'succeeded', 0, 0)"
         )
-    async with await Database.open(path) as db:
+        await old.execute(
+            "INSERT INTO region_sessions (job_id, button_index, user_id, channel_id, "
+            "created_at, expires_at) VALUES (1, 3, 30, 20, 0, 900)"
+        )
+    async with await Database.open(sqlite_path) as db:
+        job = await db.jobs.get(1)
+        assert job is not None
         legacy = await db.regions.get(1)
         assert legacy is not None and legacy.is_moderator is False
         mod = await session(db, job.id, moderator=True)

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from bot.db import ClickPolicy, Database, GuildSettings, NsfwPolicy, UserSettings
+from bot.db.schema import guild_settings
 from tests.db.conftest import FakeClock
 
 
@@ -33,8 +37,11 @@ async def test_guild_updates_round_trip_and_store_only_changes(db: Database) -> 
     assert updated.nsfw_policy is NsfwPolicy.BLOCK
     assert await db.guilds.get(10) == updated
     assert await db.guilds.get(11) == GuildSettings(guild_id=11)
-    rows = await db._conn.execute_fetchall("SELECT data FROM guild_settings WHERE guild_id = 10")
-    stored = json.loads(next(iter(rows))[0])
+    async with db._read() as conn:
+        data = await conn.scalar(
+            select(guild_settings.c.data).where(guild_settings.c.guild_id == 10)
+        )
+    stored = json.loads(data)
     assert set(stored) == {
         "allowed_channel_ids",
         "click_policy",
@@ -81,7 +88,10 @@ async def test_reset_returns_settings_to_their_defaults(db: Database) -> None:
 async def test_a_corrupt_stored_value_falls_back_to_its_default(db: Database) -> None:
     await db.guilds.update(10, max_repeat=3)
     data = json.dumps({"max_repeat": 3, "click_policy": "bogus", "removed_setting": 1})
-    await db._conn.execute("UPDATE guild_settings SET data = ? WHERE guild_id = 10", [data])
+    async with db._write() as conn:
+        await conn.execute(
+            update(guild_settings).where(guild_settings.c.guild_id == 10).values(data=data)
+        )
     settings = await db.guilds.get(10)
     assert (settings.max_repeat, settings.click_policy) == (3, ClickPolicy.OWNER_AND_MODS)
 
@@ -110,6 +120,79 @@ async def test_bans(db: Database) -> None:
     assert await db.guilds.unban(10, 30) is True
     assert await db.guilds.unban(10, 30) is False
     assert await db.guilds.bans(10) == [31]
+
+
+async def test_bans_end_by_themselves(db: Database, clock: FakeClock) -> None:
+    assert await db.guilds.ban(10, 30, actor_id=1, reason="spam", expires_at=clock.now + 60)
+    record = await db.guilds.ban_of(10, 30)
+    assert record is not None
+    assert (record.actor_id, record.reason, record.created_at, record.expires_at) == (
+        1,
+        "spam",
+        clock.now,
+        clock.now + 60,
+    )
+    clock.advance(61)
+    assert not await db.guilds.is_banned(10, 30)
+    assert await db.guilds.ban_records(10) == []
+    assert await db.guilds.unban(10, 30) is False  # it had ended
+    assert await db.guilds.ban(10, 30, actor_id=2) is True  # a new ban, without an end
+    assert await db.guilds.is_banned(10, 30)
+
+
+async def test_guilds_with_an_api_key(db: Database) -> None:
+    await db.guilds.set_api_key_ciphertext(12, b"k")
+    await db.guilds.set_api_key_ciphertext(11, b"k")
+    await db.guilds.update(13, max_repeat=2)
+    assert await db.guilds.with_api_key() == [11, 12]
+    await db.guilds.set_api_key_ciphertext(12, None)
+    assert await db.guilds.with_api_key() == [11]
+
+
+async def test_updates_from_two_processes_keep_both_changes(
+    db: Database, db_path: Path | str, clock: FakeClock
+) -> None:
+    # Each update reads the stored JSON, then writes it back: the two must not interleave.
+    async with await Database.open(db_path, clock=clock) as other:
+        await asyncio.gather(
+            *(db.guilds.update(10, max_repeat=n) for n in range(1, 6)),
+            *(other.guilds.update(10, cooldown_seconds=n) for n in range(1, 6)),
+            *(db.users.update(30, stylize=n) for n in range(1, 6)),
+            *(other.users.update(30, suffix=str(n)) for n in range(1, 6)),
+            *(db.channels.update(10, 20, version=str(n)) for n in range(1, 6)),
+            *(other.channels.update(10, 20, suffix=str(n)) for n in range(1, 6)),
+        )
+    assert await db.guilds.changed(10) == {"max_repeat", "cooldown_seconds"}
+    user = await db.users.get(30)
+    assert (user.stylize is not None, user.suffix != "") == (True, True)
+    assert [names for _, names in await db.channels.changed(10)] == [{"version", "suffix"}]
+
+
+async def test_channel_settings(db: Database) -> None:
+    assert (await db.channels.get(10, 20)).mode is None
+    updated = await db.channels.update(10, 20, mode="relax", aspect="16:9", suffix=" --q 2 ")
+    assert (updated.mode, updated.aspect, updated.suffix) == ("relax", "16:9", "--q 2")
+    await db.channels.update(10, 21, monthly_budget=50)
+    assert await db.channels.get(10, 20) == updated
+    assert (await db.channels.get(11, 20)).mode is None  # the channel of another guild
+    changed = await db.channels.changed(10)
+    assert [(s.channel_id, names) for s, names in changed] == [
+        (20, {"mode", "aspect", "suffix"}),
+        (21, {"monthly_budget"}),
+    ]
+    with pytest.raises(ValueError):
+        await db.channels.update(10, 20, aspect="wide")
+    assert (await db.channels.reset(10, 20, "mode")).aspect == "16:9"
+    assert (await db.channels.reset(10, 20)).aspect is None
+    assert [s.channel_id for s, _ in await db.channels.changed(10)] == [21]
+
+
+async def test_a_budget_alert_is_recorded_once(db: Database) -> None:
+    assert await db.channels.alert_once(10, "guild", "2026-12", 80) is True
+    assert await db.channels.alert_once(10, "guild", "2026-12", 80) is False
+    assert await db.channels.alert_once(10, "guild", "2026-12", 100) is True
+    assert await db.channels.alert_once(10, "channel:20", "2026-12", 80) is True
+    assert await db.channels.alert_once(10, "guild", "2027-01", 80) is True
 
 
 async def test_user_settings(db: Database) -> None:
