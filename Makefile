@@ -67,11 +67,12 @@ pytest: $(VENV)/.dev $(VENV)/.chromium $(VENV)/.postgres
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev $(VENV)/.postgres
 	$(PY) bench/tracker.py
 	$(PY) bench/region.py
 	$(PY) bench/soak.py
 	$(PY) bench/load.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -109,7 +109,11 @@ class MJBot(commands.AutoShardedBot):
         self._janitor: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        self.db = await Database.open(self.settings.database, owner=self.settings.owner)
+        self.db = await Database.open(
+            self.settings.database,
+            owner=self.settings.owner,
+            lease_seconds=self.settings.job_lease_seconds,
+        )
         base_url, key = await self._backend()
         self.pool = CometAPIPool(base_url, timeout=self.settings.cometapi_timeout)
         master = self.settings.master_key
@@ -276,12 +280,14 @@ class MJBot(commands.AutoShardedBot):
         return secrets.token_hex(20)
 
     async def _tidy(self) -> None:
-        """Hourly: drop what a long-running bot no longer needs (closed editor sessions)."""
+        """Hourly: drop what a long-running bot no longer needs (closed editor sessions, the
+        edit counts of quiet channels)."""
         while True:
             await asyncio.sleep(self.tuning.janitor_interval)
             try:
                 pruned = await self.region.prune()
                 log.debug("janitor: %d region sessions pruned", pruned)
+                await self.db.edits.prune(time.time() - 60)
             except Exception:  # the next round tries again
                 log.exception("janitor round failed")
 

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # process runs ("0-3", "4,5"). Unset: one process runs every shard Discord recommends.
     shard_count: int | None = Field(default=None, ge=1, le=10_000)
     shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # How long a stopped process's jobs wait before another process takes them over.
+    job_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     # This process's name on the jobs it polls; stable across restarts. Default: "main", or
     # "shards-0-3" for a process running shards 0 to 3.
     process_name: str | None = Field(default=None, min_length=1, max_length=64)
@@ -127,6 +129,8 @@ class Settings(BaseSettings):
         "master_key",
         "webhook_secret",
         "database_url",
+        "shard_count",
+        "process_name",
         mode="before",
     )
     @classmethod

@@ -1,4 +1,5 @@
-"""Storage: one SQLite database through aiosqlite. The only package that contains SQL."""
+"""Storage: SQLite (one process) or PostgreSQL (several) through SQLAlchemy Core. The only
+package that contains SQL."""
 
 from bot.db.connection import Database
 from bot.db.errors import DatabaseBusy, DatabaseError, MigrationError, NotFound

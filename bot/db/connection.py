@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.db.audit import AuditRepository
 from bot.db.channels import ChannelsRepository
 from bot.db.claims import ClaimsRepository
+from bot.db.edits import EditsRepository
 from bot.db.errors import DatabaseBusy
 from bot.db.guilds import GuildsRepository
 from bot.db.hits import HitsRepository
@@ -171,6 +172,7 @@ class Database:
         self._instance: str | None = None
         self.jobs = JobsRepository(self)
         self.leases = LeasesRepository(self)
+        self.edits = EditsRepository(self)
         self.claims = ClaimsRepository(self)
         self.regions = RegionsRepository(self)
         self.guilds = GuildsRepository(self)

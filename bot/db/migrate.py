@@ -1,4 +1,6 @@
-"""Numbered SQL migrations (`migrations/NNNN_name.sql`), the version kept in `PRAGMA user_version`.
+"""The older numbered SQL migrations (`migrations/NNNN_name.sql`, 0001–0009), the version kept in
+`PRAGMA user_version`. They only bring a SQLite file of an older bot to 0009; from there the
+Alembic revisions (bot/db/alembic, from 0010) build and migrate every database.
 
 Each file runs in its own transaction together with the version bump, so a failing file leaves
 the database exactly at the previous version. Files must not contain BEGIN/COMMIT.

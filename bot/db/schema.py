@@ -304,3 +304,14 @@ style_kits = Table(
     CheckConstraint("name <> '' AND name = lower(name)", name="name"),
     sqlite_with_rowid=False,
 )
+
+# Message edits of the last seconds, per channel: Discord's edit limit is per bot, so processes
+# share one budget (bot/db/edits.py; migration 0012).
+channel_edits = Table(
+    "channel_edits",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("at", Double, nullable=False),
+)
+Index("channel_edits_channel", channel_edits.c.channel_id, channel_edits.c.at)

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 PRUNE_AT = 256  # remembered keys before stale ones are dropped
@@ -104,14 +105,42 @@ class ChannelBudget:
     def __len__(self) -> int:
         return len(self._sent)
 
-    def allow(self, channel_id: int) -> bool:
+    async def allow(self, channel_id: int) -> bool:
         if len(self._window(channel_id)) >= self.limit:
             return False
-        self.record(channel_id)
+        await self.record(channel_id)
         return True
 
-    def record(self, channel_id: int) -> None:
+    async def record(self, channel_id: int) -> None:
         self._window(channel_id).append(self.clock())
+
+
+class EditStore(Protocol):
+    async def allow(self, channel_id: int, now: float, *, limit: int, per: float) -> bool: ...
+    async def record(self, channel_id: int, now: float, *, per: float) -> None: ...
+
+
+class SharedChannelBudget:
+    """ChannelBudget's window kept in the database (bot/db/edits.py): Discord's limit is per
+    bot, so several processes editing one channel must share it."""
+
+    def __init__(
+        self,
+        store: EditStore,
+        limit: int = 4,
+        per: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store, self.limit, self.per, self.clock = store, limit, per, clock
+
+    def __len__(self) -> int:
+        return 0  # nothing in memory
+
+    async def allow(self, channel_id: int) -> bool:
+        return await self.store.allow(channel_id, self.clock(), limit=self.limit, per=self.per)
+
+    async def record(self, channel_id: int) -> None:
+        await self.store.record(channel_id, self.clock(), per=self.per)
 
 
 class KeyedLocks:

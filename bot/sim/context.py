@@ -29,6 +29,7 @@ class RecordedRequest:
     headers: Mapping[str, str]
     json: Any  # the parsed body, or None
     body: bytes = field(repr=False)
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 @dataclass(frozen=True)

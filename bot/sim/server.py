@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -189,6 +190,7 @@ class Simulator:
                 headers=request.headers,
                 json=data,
                 body=raw,
+                at=time.monotonic(),
             )
         )
         excess = len(self.requests) - self.config.max_recorded_requests

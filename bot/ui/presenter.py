@@ -23,7 +23,7 @@ import discord
 
 from bot.db.records import JobRecord, JobStatus
 from bot.imaging.fit import VIDEO_TYPES
-from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks
+from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks, SharedChannelBudget
 from bot.jobs.events import EventKind, JobEvent
 from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result
 from bot.ui.render import NO_PINGS, job_embed, job_id_in_footer, job_view
@@ -47,7 +47,9 @@ class Presenter:
     ) -> None:
         self.bot = bot
         self.edits = EditCoalescer(self._progress, min_interval=min_interval)
-        self.budget = ChannelBudget()
+        # Several processes on one PostgreSQL share the channel's budget through the database.
+        shared = bot.db.dialect == "postgresql"
+        self.budget = SharedChannelBudget(bot.db.edits) if shared else ChannelBudget()
         self.delivery = delivery or DeliveryPolicy()
         self._jobs = KeyedLocks()
         self._channels = KeyedLocks()
@@ -128,7 +130,7 @@ class Presenter:
         job = await self.bot.db.jobs.get(job_id)
         if job is None or job.status.is_terminal or job.message_id is None:
             return
-        if self.budget.allow(job.channel_id):
+        if await self.budget.allow(job.channel_id):
             await self.refresh(job_id, counted=True)
 
     async def close(self) -> None:
@@ -154,7 +156,7 @@ class Presenter:
             if job is None:
                 return
             if not counted and not self._by_webhook(job):
-                self.budget.record(job.channel_id)
+                await self.budget.record(job.channel_id)
             try:
                 await self._render(job)
             except discord.HTTPException as exc:

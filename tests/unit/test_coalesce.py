@@ -44,16 +44,16 @@ async def test_a_final_edit_forgets_its_message() -> None:
     await edits.close()
 
 
-def test_the_channel_budget_forgets_quiet_channels() -> None:
+async def test_the_channel_budget_forgets_quiet_channels() -> None:
     clock = Clock()
     budget = ChannelBudget(limit=4, per=5.0, clock=clock)
     for channel in range(5 * PRUNE_AT):
-        assert budget.allow(channel)
+        assert await budget.allow(channel)
         clock.now += 1.0
     assert len(budget) <= PRUNE_AT + 1
     for _ in range(4):
-        budget.record(42)
-    assert not budget.allow(42)  # a busy channel is still limited
+        await budget.record(42)
+    assert not await budget.allow(42)  # a busy channel is still limited
 
 
 async def test_keyed_locks_hold_only_what_is_in_use() -> None:

@@ -75,8 +75,12 @@ class GatewaySession:
     def connected(self) -> bool:
         return self.ws is not None and not self.ws.closed
 
+    moved: dict[int, int] = field(default_factory=dict)  # the gateway's, shared
+
     def owns(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
+        if guild_id is not None and guild_id in self.moved:
+            return self.moved[guild_id] == shard_id
         return ((guild_id or 0) >> 22) % count == shard_id
 
 
@@ -90,6 +94,9 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self.received: list[dict[str, Any]] = []
+        # Guilds whose events go to another shard than their id says, as while Discord
+        # reshards: for tests of several bot processes (guild id → shard id).
+        self.moved: dict[int, int] = {}
 
     # --- the websocket ----------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -149,7 +156,9 @@ class Gateway:
             return None
         self.identify_count += 1
         shard = tuple(data.get("shard") or (0, 1))
-        session = GatewaySession(secrets.token_hex(16), data.get("intents", 0), shard)
+        session = GatewaySession(
+            secrets.token_hex(16), data.get("intents", 0), shard, moved=self.moved
+        )
         session.ws, session.compressor = ws, compressor
         self.sessions[session.id] = session
         world = self.fake.world
