@@ -305,15 +305,16 @@ def _trace_interactions(marks: dict[int, list[float]]) -> None:
 
 
 def _trace_db(waits: dict[str, list[float]], callers: dict[str, list[float]]) -> None:
-    """Time how long callers wait for the database's one connection (an asyncio lock), apart
+    """Time how long callers wait for a database connection (SQLite keeps one per engine,
+    behind an asyncio lock), apart
     for interaction handlers (discord.py names their tasks) and everything else, how long each
     holder keeps it, and who takes it how often (the first bot function outside bot/db)."""
     from bot.db.connection import Database
 
-    hold = Database._hold
+    hold = Database._borrow
 
     @contextlib.asynccontextmanager
-    async def timed(self: Database) -> Any:
+    async def timed(self: Database, engine: Any) -> Any:
         task = asyncio.current_task()
         name = task.get_name() if task is not None else ""
         who = "interaction_wait" if name.startswith(("CommandTree", "discord-ui")) else "other_wait"
@@ -324,10 +325,10 @@ def _trace_db(waits: dict[str, list[float]], callers: dict[str, list[float]]) ->
             frame = frame.f_back
         caller = f"{Path(frame.f_code.co_filename).stem}.{frame.f_code.co_name}" if frame else "?"
         began = time.monotonic()
-        async with hold(self):
+        async with hold(self, engine) as conn:
             got = time.monotonic()
             try:
-                yield
+                yield conn
             finally:
                 waits[who].append(got - began)
                 waits["held"].append(time.monotonic() - got)
@@ -335,7 +336,7 @@ def _trace_db(waits: dict[str, list[float]], callers: dict[str, list[float]]) ->
                 tally[0] += 1
                 tally[1] += got - began
 
-    Database._hold = timed  # type: ignore[method-assign]
+    Database._borrow = timed  # type: ignore[method-assign]
 
 
 async def _serve_bot(args: argparse.Namespace) -> None:

@@ -131,6 +131,7 @@ def _sqlite_reader(path: Path, busy_timeout_ms: int) -> AsyncEngine:
         connect_args={"timeout": busy_timeout_ms / 1000},
         pool_size=1,
         max_overflow=0,
+        pool_reset_on_return=None,  # autocommit reads: no transaction to roll back
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -168,6 +169,8 @@ class Database:
         self._lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._held: ContextVar[_Held | None] = ContextVar(f"db_held_{id(self)}", default=None)
         self._closed = False
+        # SQLite: one connection per engine, kept open (see _borrow).
+        self._kept: dict[int, tuple[AsyncConnection, asyncio.Lock]] = {}
         self._listener: AsyncConnection | None = None
         self._instance: str | None = None
         self.jobs = JobsRepository(self)
@@ -232,7 +235,7 @@ class Database:
                 await engine.dispose()
             raise
         log.info("database %s open at schema revision %s", url.path, revision)
-        return cls(
+        db = cls(
             url=url,
             writer=writer,
             readers=readers,
@@ -240,6 +243,12 @@ class Database:
             owner=owner,
             lease_seconds=lease_seconds,
         )
+        try:
+            await db._keep_connections()
+        except BaseException:
+            await db.close()
+            raise
+        return db
 
     async def close(self) -> None:
         if self._closed:
@@ -248,12 +257,17 @@ class Database:
         if self._listener is not None:
             await self._listener.close()
         async with self._lock or nullcontext():  # let the writes in flight finish first
-            if self.dialect == "sqlite":
+            if self.dialect == "sqlite" and self._kept:
                 try:
-                    async with self._writer.connect() as conn:
+                    async with self._borrow(self._writer) as conn:
+                        if conn.get_transaction() is not None:  # one cancelled midway
+                            await conn.rollback()
                         await conn.exec_driver_sql("PRAGMA optimize")
-                except DBAPIError:
+                except Exception:  # closing goes on: only a hint for the query planner lost
                     log.debug("PRAGMA optimize failed on close", exc_info=True)
+            for conn, lock in self._kept.values():
+                async with lock:
+                    await conn.close()
             for engine in {id(e): e for e in (self._writer, *self._readers)}.values():
                 await engine.dispose()
 
@@ -339,7 +353,7 @@ class Database:
             yield mine
             return
         engine = self._readers[min(FOREGROUND.get(), len(self._readers) - 1)]
-        async with engine.connect() as conn:
+        async with self._borrow(engine) as conn:
             yield conn
 
     @asynccontextmanager
@@ -350,27 +364,43 @@ class Database:
             async with mine.begin_nested():
                 yield mine
             return
-        async with self._lock or nullcontext():
+        async with self._lock or nullcontext(), self._borrow(self._writer) as conn:
+            if conn.get_transaction() is not None:  # an earlier holder was cancelled midway
+                await conn.rollback()
             try:
-                conn = await self._writer.connect()
+                await conn.begin()
             except OperationalError as exc:
                 raise self._busy(exc) from exc
+            token = self._held.set(_Held(asyncio.current_task(), conn))
             try:
-                try:
-                    await conn.begin()
-                except OperationalError as exc:
-                    raise self._busy(exc) from exc
-                token = self._held.set(_Held(asyncio.current_task(), conn))
-                try:
-                    yield conn
-                except BaseException:
-                    await conn.rollback()
-                    raise
-                finally:
-                    self._held.reset(token)
-                await conn.commit()
+                yield conn
+            except BaseException:
+                await conn.rollback()
+                raise
             finally:
-                await conn.close()
+                self._held.reset(token)
+            await conn.commit()
+
+    @asynccontextmanager
+    async def _borrow(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A connection of `engine`: from the pool on PostgreSQL; on SQLite the engine's one
+        connection, kept open, one task at a time (a pool checkout and its reset would cost
+        two more trips to the driver's thread per statement)."""
+        if self.dialect != "sqlite":
+            async with engine.connect() as pooled:
+                yield pooled
+            return
+        conn, lock = self._kept[id(engine)]
+        async with lock:
+            yield conn
+
+    async def _keep_connections(self) -> None:
+        """SQLite: open the one connection of each engine (see _borrow)."""
+        for engine in (self._writer, *self._readers):
+            try:
+                self._kept[id(engine)] = (await engine.connect(), asyncio.Lock())
+            except OperationalError as exc:
+                raise self._busy(exc) from exc
 
     def _busy(self, exc: OperationalError) -> Exception:
         if is_busy(exc):

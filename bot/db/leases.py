@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from bot.db import sql
 from bot.db.jobs import _ALL, PENDING, TRACKED, _decode, claimable
@@ -57,23 +57,29 @@ class LeasesRepository:
         return await self._claim(PENDING, self._db.now(), limit, by_id=True)
 
     async def renew(self, now: float) -> int:
-        """Keep this process's leases on its unfinished jobs; the number renewed."""
+        """Keep this process's leases on its unfinished jobs; the number renewed. Only those
+        past half their time are written, so a busy tracker (woken by every submit) does not
+        rewrite every pending row each round."""
         statement = (
             update(jobs)
-            .where(c.lease_owner == self._db.owner, PENDING)
+            .where(
+                c.lease_owner == self._db.owner,
+                PENDING,
+                c.lease_until < now + self._db.lease_seconds / 2,
+            )
             .values(lease_until=now + self._db.lease_seconds)
         )
         async with self._db._write() as conn:
             return await sql.count(conn, statement)
 
     async def next_due(self, now: float) -> float | None:
-        """When the tracker has something to do next: its own jobs' next poll, or when
-        another process's lapsed lease lets it take a job over (None: nothing tracked)."""
-        mine_or_free = or_(c.lease_owner == self._db.owner, c.lease_until.is_(None))
-        later = case((c.next_poll_at > c.lease_until, c.next_poll_at), else_=c.lease_until)
-        when = case((mine_or_free, c.next_poll_at), else_=later)
+        """When the earliest job this process may poll is due (None: none). Another live
+        process's jobs do not count; when one stops, the tracker's idle nap (a few seconds)
+        bounds how late its lapsed leases are noticed."""
         async with self._db._read() as conn:
-            found = await conn.scalar(select(func.min(when)).where(TRACKED))
+            found = await conn.scalar(
+                select(func.min(c.next_poll_at)).where(TRACKED, self.claimable(now))
+            )
         return float(found) if found is not None else None
 
     async def _claim(

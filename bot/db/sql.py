@@ -20,12 +20,16 @@ def insert(conn: AsyncConnection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-async def rows(conn: AsyncConnection, statement: Executable) -> list[RowMapping]:
-    return list((await conn.execute(statement)).mappings())
+async def rows(
+    conn: AsyncConnection, statement: Executable, params: dict[str, Any] | None = None
+) -> list[RowMapping]:
+    return list((await conn.execute(statement, params)).mappings())
 
 
-async def row(conn: AsyncConnection, statement: Executable) -> RowMapping | None:
-    return (await conn.execute(statement)).mappings().first()
+async def row(
+    conn: AsyncConnection, statement: Executable, params: dict[str, Any] | None = None
+) -> RowMapping | None:
+    return (await conn.execute(statement, params)).mappings().first()
 
 
 async def count(conn: AsyncConnection, statement: Executable) -> int:

@@ -189,3 +189,25 @@ async def test_close_is_idempotent_and_waits_for_work_in_flight(db_path: Path) -
         stored = await again.jobs.get(job.id)
         assert stored is not None
         assert stored.progress == 99
+
+
+async def test_a_write_cancelled_midway_leaves_the_database_usable(db: Database) -> None:
+    """A task cancelled inside its transaction (a tracker stopping) loses its writes, and the
+    next writer and close() find a clean connection."""
+    job = await new_job(db)
+    inside = asyncio.Event()
+
+    async def stopped_midway() -> None:
+        async with db.transaction():
+            await db.jobs.update(job.id, progress=5)
+            inside.set()
+            await asyncio.Event().wait()  # until cancelled
+
+    task = asyncio.create_task(stopped_midway())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await db.jobs.update(job.id, progress=7)).progress == 7
+    stored = await db.jobs.get(job.id)
+    assert stored is not None and stored.progress == 7
