@@ -310,8 +310,10 @@ async def soak(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         with patch_discord(fake):
             await runner.start()
             finals.start(every=0.1)
-            every = 1 / args.discord_faults
-            chaos = asyncio.create_task(discord_faults(fake, rng, every, injected))
+            chaos = None  # --discord-faults 0: no Discord faults at all
+            if args.discord_faults > 0:
+                every = 1 / args.discord_faults
+                chaos = asyncio.create_task(discord_faults(fake, rng, every, injected))
             restart_at = {round(args.jobs * f) for f in (0.25, 0.5, 0.75)}
             tick, base = 0, time.monotonic()
             for n in range(args.jobs):
@@ -322,7 +324,8 @@ async def soak(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 tick += 1
                 await asyncio.sleep(max(0.0, base + tick / args.rate - time.monotonic()))
             issued_s = time.monotonic() - started
-            chaos.cancel()
+            if chaos is not None:
+                chaos.cancel()
             left = await settle(tmp / "bot.db", args.settle)
             await asyncio.sleep(2.0)  # renders already under way land
             await runner.stop()

@@ -90,25 +90,39 @@ class LeasesRepository:
         *,
         by_id: bool = False,
     ) -> list[JobRecord]:
-        """Lease the first `limit` jobs matching `where` (the most overdue first, or the
-        oldest) that no other process holds, and return them in that order."""
+        """The first `limit` jobs matching `where` (the most overdue first, or the oldest)
+        that this process holds or may take, leased to it. Its own fresh leases are only
+        read: no other process can take them this round, so the tracker's steady state costs
+        no write. The rest are taken in one UPDATE over a `FOR UPDATE SKIP LOCKED` subquery
+        that re-checks them (rows another process is taking right now are left to it)."""
         order = (c.id,) if by_id else (c.next_poll_at, c.id)
-        # SKIP LOCKED: rows another process is claiming right now are left to it.
-        chosen = (
-            select(c.id)
+        fresh = now + self._db.lease_seconds / 2
+        candidates = (
+            select(*_ALL, c.lease_owner, c.lease_until)
             .where(where, self.claimable(now))
             .order_by(*order)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
-        statement = (
-            update(jobs)
-            .where(c.id.in_(chosen.scalar_subquery()))
-            .values(lease_owner=self._db.owner, lease_until=now + self._db.lease_seconds)
-            .returning(*_ALL)
-        )
-        async with self._db._write() as conn:
-            found = [_decode(r) for r in await sql.rows(conn, statement)]
-        return sorted(
-            found, key=lambda j: (j.next_poll_at, j.id) if order[0] is not c.id else (j.id,)
-        )
+        async with self._db._read() as conn:
+            rows = await sql.rows(conn, candidates)
+        held = [
+            _decode(r)
+            for r in rows
+            if r["lease_owner"] == self._db.owner and (r["lease_until"] or 0) >= fresh
+        ]
+        wanted = [r["id"] for r in rows if r["id"] not in {j.id for j in held}]
+        if wanted:
+            free = (
+                select(c.id)
+                .where(c.id.in_(wanted), self.claimable(now))
+                .with_for_update(skip_locked=True)
+            )
+            statement = (
+                update(jobs)
+                .where(c.id.in_(free.scalar_subquery()))
+                .values(lease_owner=self._db.owner, lease_until=now + self._db.lease_seconds)
+                .returning(*_ALL)
+            )
+            async with self._db._write() as conn:
+                held += [_decode(r) for r in await sql.rows(conn, statement)]
+        return sorted(held, key=lambda j: (j.id,) if by_id else (j.next_poll_at, j.id))
