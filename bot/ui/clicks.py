@@ -67,10 +67,11 @@ async def refuse(
 
 async def show_new_job(bot: MJBot, interaction: discord.Interaction[Any], job: JobRecord) -> None:
     """A new job's message is the (deferred) answer to the interaction that started it."""
-    message = await interaction.edit_original_response(
-        embed=job_embed(job), allowed_mentions=NO_PINGS
-    )
-    await bot.presenter.adopt(job, message, response=True)
+    with bot.presenter.posting(job.id):
+        message = await interaction.edit_original_response(
+            embed=job_embed(job), allowed_mentions=NO_PINGS
+        )
+        await bot.presenter.adopt(job, message, response=True)
 
 
 class ClickHandler:
@@ -172,24 +173,25 @@ class ClickHandler:
     ) -> None:
         """The child job's own message, replying to its parent; private ones stay ephemeral."""
         embed = job_embed(job)
-        msg: discord.Message
-        if job.private:
-            msg = await interaction.followup.send(
-                embed=embed, ephemeral=True, wait=True, allowed_mentions=NO_PINGS
-            )
-        else:
-            channel = self.bot.get_partial_messageable(job.channel_id)
-            ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
-            # A nonce of this post's own (the presenter's fallback post has another: sharing
-            # one would hand either the other's message): a retry after a 5xx that Discord
-            # had already done returns this message instead of posting a second.
-            msg = await channel.send(
-                embed=embed,
-                reference=ref,  # type: ignore[arg-type]
-                allowed_mentions=NO_PINGS,
-                nonce=f"mjbot-press-{job.id}",
-            )
-        await self.bot.presenter.adopt(job, msg)
+        with self.bot.presenter.posting(job.id):
+            msg: discord.Message
+            if job.private:
+                msg = await interaction.followup.send(
+                    embed=embed, ephemeral=True, wait=True, allowed_mentions=NO_PINGS
+                )
+            else:
+                channel = self.bot.get_partial_messageable(job.channel_id)
+                ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
+                # A nonce of this post's own (the presenter's fallback post has another:
+                # sharing one would hand either the other's message): a retry after a 5xx
+                # that Discord had already done returns this message, not a second one.
+                msg = await channel.send(
+                    embed=embed,
+                    reference=ref,  # type: ignore[arg-type]
+                    allowed_mentions=NO_PINGS,
+                    nonce=f"mjbot-press-{job.id}",
+                )
+            await self.bot.presenter.adopt(job, msg)
 
     async def retry(self, interaction: discord.Interaction[MJBot], job_id: int) -> None:
         """🔄 Try again: the same inputs as a new job (charged as new), in a new message."""

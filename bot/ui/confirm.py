@@ -80,12 +80,13 @@ class BatchConfirm(discord.ui.View):
 
     async def _post(self, interaction: discord.Interaction[Any], job: Any) -> None:
         """Each job gets its own message, as if it had been typed on its own."""
-        message: discord.Message
-        if job.private:
-            message = await interaction.followup.send(
-                embed=job_embed(job), ephemeral=True, wait=True, allowed_mentions=NO_PINGS
-            )
-        else:
-            channel = self.bot.get_partial_messageable(job.channel_id)
-            message = await channel.send(embed=job_embed(job), allowed_mentions=NO_PINGS)
-        await self.bot.presenter.adopt(job, message)
+        with self.bot.presenter.posting(job.id):
+            message: discord.Message
+            if job.private:
+                message = await interaction.followup.send(
+                    embed=job_embed(job), ephemeral=True, wait=True, allowed_mentions=NO_PINGS
+                )
+            else:
+                channel = self.bot.get_partial_messageable(job.channel_id)
+                message = await channel.send(embed=job_embed(job), allowed_mentions=NO_PINGS)
+            await self.bot.presenter.adopt(job, message)

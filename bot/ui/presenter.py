@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,15 +26,15 @@ from bot.db.records import JobRecord, JobStatus
 from bot.imaging.fit import VIDEO_TYPES
 from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks, SharedChannelBudget
 from bot.jobs.events import EventKind, JobEvent
+from bot.ui import finding
 from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result
-from bot.ui.render import NO_PINGS, job_embed, job_id_in_footer, job_view
+from bot.ui.render import NO_PINGS, job_embed, job_view
 
 if TYPE_CHECKING:
     from bot.app import MJBot
 
 log = logging.getLogger(__name__)
 EXPIRED_TOKEN_CODES = (50027, 10015, 10062)  # invalid webhook token, unknown webhook/interaction
-HISTORY_LOOKBACK = 50  # messages searched for an earlier post of the same job
 FETCHES_AT_ONCE = 4  # results downloaded and fitted at once
 
 
@@ -55,6 +56,7 @@ class Presenter:
         self._channels = KeyedLocks()
         self._fetching = asyncio.Semaphore(FETCHES_AT_ONCE)  # see _deliver
         self._tasks: set[asyncio.Task[None]] = set()
+        self._posting: set[int] = set()  # jobs whose command or click is posting the message
 
     async def __call__(self, event: JobEvent) -> None:
         job = event.job
@@ -77,6 +79,17 @@ class Presenter:
             await self.refresh(job.id)
 
         self._spawn(later(), f"retry-{job.id}")
+
+    @contextmanager
+    def posting(self, job_id: int) -> Iterator[None]:
+        """Around a command's or click's post of the job's message and its `adopt`: the final
+        render waits for it rather than post a second message, or render into one whose post
+        Discord is still retrying (the retry would put the old state back)."""
+        self._posting.add(job_id)
+        try:
+            yield
+        finally:
+            self._posting.discard(job_id)
 
     async def adopt(
         self, rendered: JobRecord, message: discord.Message, *, response: bool = False
@@ -296,18 +309,19 @@ class Presenter:
         """Edit through the interaction's webhook while its token lives: the only way to a
         private message, and for a command's own public message it is not held back by the
         channel's edit limit (ten results in one channel show at once)."""
-        alive = (job.interaction_expires_at or 0) > time.time() + 30
         mine = job.private or bool(job.meta.get("command_message"))
-        return bool(job.interaction_token) and alive and mine
+        return finding.token_alive(job) and mine
 
     async def _post(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> bool:
-        """The job lost its message (posting it failed): post a new one, or DM a private one.
-        The post carries a nonce Discord enforces, and after an attempt whose outcome is
-        unknown (a 5xx, a crash) the channel is searched first: one result message, ever."""
+        """The job has no message at its final render (its command or click failed to post
+        it, is slow, or the process stopped in between): adopt one already in Discord
+        (bot/ui/finding.py), else post one with a nonce Discord enforces; a private job's
+        result goes by DM. One result message, ever."""
         if not job.status.is_terminal or "embed" not in kwargs:
             return True  # a progress edit has nothing to show without the message
-        if job.interaction_token and time.time() - job.created_at < self.delivery.post_grace:
-            # Its command is posting the message right now: render into that one, later.
+        young = time.time() - job.created_at < self.delivery.post_grace
+        if job.id in self._posting or (job.interaction_token and young):
+            # Its command or click is posting the message right now: render into that, later.
             self._retry_later(job, 1)
             return False
         kwargs.pop("attachments", None)
@@ -315,15 +329,22 @@ class Presenter:
             await self._dm(job, file, **kwargs)
             return True
         channel = self.bot.get_partial_messageable(job.channel_id)
-        found = await self._posted_before(channel, job) if job.meta.get("post_attempted") else None
-        message = found
-        if message is None:
-            await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
-            files = [file] if file else []
-            async with self._channels.hold(job.channel_id):
-                message = await channel.send(
-                    files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
-                )
+        found = message = None
+        async with self._channels.hold(job.channel_id):
+            # The wait for the channel can be long: the job's message may have come meanwhile.
+            fresh = await self.bot.db.jobs.get(job.id)
+            if fresh is None:
+                return False
+            if fresh.message_id is None:
+                found = message = await finding.earlier_message(self.bot, channel, fresh)
+                if message is None:
+                    await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
+                    files = [file] if file else []
+                    message = await channel.send(
+                        files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
+                    )
+        if message is None:  # it has its message now: render into that
+            return await self._edit(fresh, file=file, **kwargs)
         if not await self.bot.db.jobs.attach_message(job.id, message.id):
             # The command's own message arrived meanwhile: keep that one, render into it.
             await message.delete()
@@ -338,24 +359,6 @@ class Presenter:
             return True  # just posted with the final render
         return await self._edit(posted, file=file, **kwargs)  # an earlier post: finish it
 
-    async def _posted_before(
-        self, channel: discord.abc.Messageable, job: JobRecord
-    ) -> discord.Message | None:
-        """A message of ours about this job among the channel's latest ones."""
-        found = await self._ours(channel, job)
-        return found[0] if found else None
-
-    async def _ours(
-        self, channel: discord.abc.Messageable, job: JobRecord
-    ) -> list[discord.Message]:
-        me = self.bot.user.id if self.bot.user else None
-        return [
-            message
-            async for message in channel.history(limit=HISTORY_LOOKBACK)
-            if message.author.id == me
-            and any(job_id_in_footer(e.footer.text or "") == job.id for e in message.embeds)
-        ]
-
     async def _remove_strays(self, job: JobRecord) -> None:
         """Posts of a job's message that failed halfway (a 5xx after Discord did the work, a
         crash) can leave copies beside the one that won the job: remove them. Only where a
@@ -363,7 +366,7 @@ class Presenter:
         if not job.meta.get("post_attempted") or job.message_id is None or job.private:
             return
         channel = self.bot.get_partial_messageable(job.channel_id)
-        for message in await self._ours(channel, job):
+        for message in await finding.ours(self.bot, channel, job):
             if message.id != job.message_id:
                 log.info("job %s: removing a stray copy of its message", job.id)
                 await message.delete()

@@ -280,7 +280,8 @@ class RegionUI:
         """RegionService.on_child: the new job's message, replying to the upscaled image's,
         whichever way (Discord or the web editor) submitted it. Never raises: the job runs."""
         try:
-            await self._post_child(child, session)
+            with self.bot.presenter.posting(child.id):
+                await self._post_child(child, session)
         except Exception:
             log.exception("job %s: posting the Vary (Region) message failed", child.id)
 

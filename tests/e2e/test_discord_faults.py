@@ -186,30 +186,71 @@ async def settled(fake: FakeDiscord, job_id: int) -> bool:
 
 
 @pytest.mark.fault(13)
-async def test_a_crash_between_two_posts_of_one_result_leaves_one_message(
+async def test_a_command_message_never_recorded_is_used_after_a_restart(
     make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
-    async with run_client(make_bot()) as bot:
+    """The command's message lands but its answer is a 500, and the bot stops while
+    discord.py waits to try again: the job never learnt of its message. After the restart the
+    result goes into that message (found through the interaction), not into a second one."""
+    async with run_client(make_bot()):
+        sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
         fake_discord.faults.server_error("/webhooks/*/*/messages/*", "PATCH", after=True, times=1)
-        fake_discord.faults.server_error(MESSAGES, "POST", after=True, times=1)
         result = await fake_discord.user("alice").slash("imagine", prompt="a lighthouse")
-
-        async def both_posted() -> bool:
-            job = await bot.db.jobs.get(1)
-            original = result.message
-            return (
-                job is not None
-                and original is not None
-                and job.message_id == original.id
-                and len(job_messages(fake_discord, 1)) == 2
-            )
-
-        # The command's message won the job while the fallback post waits for its retry.
-        await eventually(both_posted, "the command's message and a fallback post")
+        await fake_discord.wait_until(lambda: job_messages(fake_discord, 1), what="its message")
     async with run_client(make_bot()) as again:
+        job = await again.db.jobs.get(1)
+        assert job is not None and job.message_id is None and job.task_id is not None
+        sim.finish(job.task_id)
         await eventually(lambda: delivered(again, 1), "the result delivered after the restart")
     (message,) = job_messages(fake_discord, 1)
     assert final(message) and message.id == result.message.id
+    assert not [r for r in fake_discord.requests if r.method == "POST" and "/messages" in r.path]
+
+
+@pytest.mark.fault(18)
+async def test_a_result_waits_for_its_command_still_posting_the_message(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """The command's message lands but its answer is a 500, and the job finishes while
+    discord.py waits a second to send the command's edit again. The result is rendered once
+    that edit is done, not before it (the repeated edit would put "waiting" back)."""
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+    # Twice: discord.py's second try comes 1 s after the first, its third 3 s later.
+    fake_discord.faults.server_error("/webhooks/*/*/messages/*", "PATCH", after=True, times=2)
+    await fake_discord.user("alice").slash("imagine", prompt="a lighthouse")
+    await fake_discord.wait_until(lambda: job_messages(fake_discord, 1), what="its message")
+    (task,) = sim.tasks.values()
+    sim.finish(task.id)
+    await eventually(lambda: delivered(bot, 1), "the result delivered")
+    await eventually(lambda: settled(fake_discord, 1), "one message for the job")
+    (message,) = job_messages(fake_discord, 1)
+    assert final(message) and "Waiting" not in message.text
+    assert "/mj-1.png" in message.embeds[0]["image"]["url"]  # the embed shows the result
+
+
+@pytest.mark.fault(18)
+async def test_a_result_waits_for_a_click_still_posting_its_message(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """A click's post is slow at Discord and its job finishes meanwhile: the result goes
+    into that message once it is posted. No second message is posted (and then deleted)."""
+    alice = fake_discord.user("alice")
+    grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/action"))
+    fake_discord.faults.slow(MESSAGES, "POST", delay=3.0, times=1)
+    await alice.click(grid, "U1")
+    child = job_id_of(grid) + 1
+
+    async def submitted() -> Any:
+        job = await bot.db.jobs.get(child)
+        return job if job is not None and job.task_id else None
+
+    sim.finish((await eventually(submitted, "the U1 job submitted")).task_id)
+    await eventually(lambda: delivered(bot, child), "the result delivered")
+    (message,) = job_messages(fake_discord, child)
+    assert final(message) and replies_to(message, grid)
+    posts = [r for r in fake_discord.requests if (r.method, r.path[-9:]) == ("POST", "/messages")]
+    assert len(posts) == 1, [r.path for r in posts]
 
 
 @pytest.mark.fault(18)
