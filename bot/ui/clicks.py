@@ -16,6 +16,7 @@ from bot.errors import Refused
 from bot.jobs.actions import PressInput
 from bot.jobs.events import Requester
 from bot.messages import say
+from bot.ui import finding
 from bot.ui.confirm import Batch, BatchConfirm, confirmation_text
 from bot.ui.ids import ButtonRef
 from bot.ui.modals import ImagineModal, PromptModal
@@ -182,14 +183,14 @@ class ClickHandler:
             else:
                 channel = self.bot.get_partial_messageable(job.channel_id)
                 ref = reply_to.to_reference(fail_if_not_exists=False) if reply_to else None
-                # A nonce of this post's own (the presenter's fallback post has another:
-                # sharing one would hand either the other's message): a retry after a 5xx
-                # that Discord had already done returns this message, not a second one.
+                # A retry after a 5xx that Discord had already done returns this message, not
+                # a second one; so does the presenter's post with this nonce if this post's
+                # answer never arrives (bot/ui/finding.py).
                 msg = await channel.send(
                     embed=embed,
                     reference=ref,  # type: ignore[arg-type]
                     allowed_mentions=NO_PINGS,
-                    nonce=f"mjbot-press-{job.id}",
+                    nonce=finding.press_nonce(job.id),
                 )
             await self.bot.presenter.adopt(job, msg)
 

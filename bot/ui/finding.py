@@ -4,7 +4,8 @@ A command or a click posts the job's message, then records it. A post answered w
 after Discord did the work, or a process stopped between the post and the record, leaves a
 message the job does not know. Before the presenter posts a fallback it looks for one: the
 command's own answer (through the interaction's webhook, while its token lives), then the
-channel's latest messages. One message per job, even across restarts.
+channel's latest messages; a click's post, by posting again with its nonce. One message per
+job, even across restarts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
 # Messages searched for an earlier post of the job: one page of channel history.
 HISTORY_LOOKBACK = 100
 TOKEN_MARGIN = 30.0  # seconds: a token this close to its end is treated as gone
+
+
+def press_nonce(job_id: int) -> str:
+    """The nonce of a click's post of its job's message. Discord enforces it for a few
+    minutes: a later post with it returns that message if Discord made it, whatever the
+    channel saw since (bot/ui/presenter.py `_post`)."""
+    return f"mjbot-press-{job_id}"
 
 
 def token_alive(job: JobRecord) -> bool:

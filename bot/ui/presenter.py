@@ -339,6 +339,9 @@ class Presenter:
                 found = message = await finding.earlier_message(self.bot, channel, fresh)
                 if message is None:
                     await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
+                if message is None and fresh.parent_id is not None:
+                    found = message = await self._claim(channel, fresh)
+                if message is None:
                     files = [file] if file else []
                     message = await channel.send(
                         files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
@@ -358,6 +361,19 @@ class Presenter:
         if found is None:
             return True  # just posted with the final render
         return await self._edit(posted, file=file, **kwargs)  # an earlier post: finish it
+
+    async def _claim(
+        self, channel: discord.abc.Messageable, job: JobRecord
+    ) -> discord.Message | None:
+        """A click's job: post with the click's nonce. Discord returns the click's message if
+        it made it (the click's answer was lost, or the process stopped before recording it),
+        else this post is the message; either way the caller renders into it."""
+        try:
+            return await channel.send(
+                embed=job_embed(job), allowed_mentions=NO_PINGS, nonce=finding.press_nonce(job.id)
+            )
+        except discord.NotFound:  # the click's message was made, then deleted
+            return None
 
     async def _remove_strays(self, job: JobRecord) -> None:
         """Posts of a job's message that failed halfway (a 5xx after Discord did the work, a

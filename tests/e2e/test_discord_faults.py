@@ -258,7 +258,8 @@ async def test_a_button_message_posted_halfway_is_not_left_beside_the_result(
     make_bot: Any, run_client: Any, fake_discord: FakeDiscord, sim: Simulator
 ) -> None:
     """A click's own message lands, but its answer never reaches the bot (a 500, then the
-    bot dies): the job has no message, the presenter posts one, and the orphan goes."""
+    bot dies): the job has no message. The result goes into the click's message, found
+    again through its nonce even after more than a page of chatter in the channel."""
     alice = fake_discord.user("alice")
     async with run_client(make_bot()):
         grid = await (await alice.slash("imagine", prompt="a lighthouse")).wait_for_message(final)
@@ -267,10 +268,13 @@ async def test_a_button_message_posted_halfway_is_not_left_beside_the_result(
         await alice.click(grid, "U1")
         child = job_id_of(grid) + 1
         await fake_discord.wait_until(lambda: job_messages(fake_discord, child), what="its post")
+    (posted,) = job_messages(fake_discord, child)
+    for n in range(120):  # one page of history no longer reaches the click's message
+        await alice.send(grid.channel_id, f"chatter {n}")
     async with run_client(make_bot()) as again:
         job = await again.db.jobs.get(child)
         assert job is not None and job.message_id is None and job.task_id is not None
         sim.finish(job.task_id)
         await eventually(lambda: delivered(again, child), "the result delivered")
     (message,) = job_messages(fake_discord, child)
-    assert final(message)
+    assert final(message) and message.id == posted.id and replies_to(message, grid)
