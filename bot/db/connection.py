@@ -34,6 +34,7 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import event, select, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -123,6 +124,20 @@ async def _prepare_sqlite(path: Path, busy_timeout_ms: int) -> None:
             alembic = await cur.fetchone() is not None
         if not alembic and 0 < await schema_version(c) < LEGACY_HEAD:
             await migrate(c)
+
+
+def _keep_on_cancel(engine: AsyncEngine) -> None:
+    """A task cancelled during a statement (the bot closing, a timeout) must not make
+    SQLAlchemy drop its connection as broken, as it does by default. On SQLite the statement
+    still completes on the driver's thread; a dropped connection is closed only later and
+    keeps the write lock meanwhile, so the next BEGIN IMMEDIATE (this process's or the next
+    one's) fails with "database is locked". Kept, the connection runs the ROLLBACK of
+    `Database._write` right after that statement."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _not_a_disconnect(context: ExceptionContext) -> None:
+        if isinstance(context.original_exception, asyncio.CancelledError):
+            context.is_disconnect = False
 
 
 def _sqlite_reader(path: Path, busy_timeout_ms: int) -> AsyncEngine:
@@ -228,6 +243,8 @@ class Database:
             dbapi_connection.execute("PRAGMA synchronous = NORMAL")
 
         readers = [_sqlite_reader(url.path, busy_timeout_ms) for _ in range(2)]
+        for engine in (writer, *readers):
+            _keep_on_cancel(engine)
         try:
             revision = await upgrade(writer)
         except BaseException:

@@ -211,3 +211,33 @@ async def test_a_write_cancelled_midway_leaves_the_database_usable(db: Database)
     assert (await db.jobs.update(job.id, progress=7)).progress == 7
     stored = await db.jobs.get(job.id)
     assert stored is not None and stored.progress == 7
+
+
+async def test_a_write_cancelled_during_a_statement_strands_no_lock(
+    sqlite_db: Database, sqlite_path: Path
+) -> None:
+    """A task cancelled while its statement runs on the driver's thread (the bot closing)
+    keeps its connection, and its transaction is rolled back before it ends: a connection
+    dropped as broken would hold SQLite's write lock until closed, later (the next process
+    then fails to start). SQLite only: PostgreSQL rightly drops such a connection."""
+    db = sqlite_db
+    job = await new_job(db)
+    writer, _ = db._kept[id(db._writer)]
+    async with aiosqlite.connect(sqlite_path, isolation_level=None) as other:
+        await other.execute("PRAGMA busy_timeout = 0")  # another process that does not wait
+        for n in range(60):
+
+            async def writing(progress: int) -> None:
+                while True:
+                    await db.jobs.update(job.id, progress=progress)
+
+            task = asyncio.create_task(writing(n))
+            for _ in range(n % 7 + 1):  # cancelled at a different step each time
+                await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert not writer.invalidated, f"the connection was dropped at cancel {n}"
+            await other.execute("BEGIN IMMEDIATE")  # the write lock is free at once
+            await other.execute("ROLLBACK")
+    assert (await db.jobs.update(job.id, progress=99)).progress == 99
