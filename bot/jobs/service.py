@@ -286,9 +286,12 @@ class JobService:
 
     # -- applying upstream news ------------------------------------------------------------
 
-    async def apply(self, task: Task) -> None:
-        """Fold one task snapshot (poll or webhook) into its job; never goes backwards."""
-        job = await self.db.jobs.get_by_task(task.id)
+    async def apply(self, task: Task, known: JobRecord | None = None) -> None:
+        """Fold one task snapshot (poll or webhook) into its job; never goes backwards.
+        `known`: the job as the tracker just claimed it, which saves a read (every change
+        below is guarded by the status it expects, so a stale copy changes nothing)."""
+        fresh = known is not None and known.task_id == task.id
+        job = known if fresh else await self.db.jobs.get_by_task(task.id)
         if job is None:
             return
         await self.db.jobs.update(job.id, unknown_polls=0) if job.unknown_polls else None

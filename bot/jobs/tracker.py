@@ -136,7 +136,8 @@ class Tracker:
         by_task = {j.task_id: j for j in batch}
         seen = {t.id for t in tasks}
         for task in tasks:
-            await self._isolated(by_task.get(task.id), self.service.apply(task))
+            job = by_task.get(task.id)
+            await self._isolated(job, self.service.apply(task, job))
         for job in batch:
             if job.task_id not in seen:
                 await self._isolated(job, self.service.unknown(job))
