@@ -10,16 +10,19 @@ job, even across restarts.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.db.records import JobRecord
-from bot.ui.render import job_id_in_footer
+from bot.ui.render import NO_PINGS, job_embed, job_id_in_footer
 
 if TYPE_CHECKING:
     from bot.app import MJBot
+
+log = logging.getLogger(__name__)
 
 # Messages searched for an earlier post of the job: one page of channel history.
 HISTORY_LOOKBACK = 100
@@ -80,3 +83,30 @@ async def earlier_message(
         return found
     matches = await ours(bot, channel, job)
     return matches[0] if matches else None
+
+
+async def by_press_nonce(
+    channel: discord.abc.Messageable, job: JobRecord
+) -> discord.Message | None:
+    """A click's job: post with the click's nonce. Discord returns the click's message if
+    it made it (the click's answer was lost, or the process stopped before recording it),
+    else this post is the message; either way the caller renders into it."""
+    try:
+        return await channel.send(
+            embed=job_embed(job), allowed_mentions=NO_PINGS, nonce=press_nonce(job.id)
+        )
+    except discord.NotFound:  # the click's message was made, then deleted
+        return None
+
+
+async def remove_strays(bot: MJBot, job: JobRecord) -> None:
+    """Posts of a job's message that failed halfway (a 5xx after Discord did the work, a
+    crash) can leave copies beside the one that won the job: remove them. Only where a
+    fallback post was ever attempted, so the common path costs no history read."""
+    if not job.meta.get("post_attempted") or job.message_id is None or job.private:
+        return
+    channel = bot.get_partial_messageable(job.channel_id)
+    for message in await ours(bot, channel, job):
+        if message.id != job.message_id:
+            log.info("job %s: removing a stray copy of its message", job.id)
+            await message.delete()

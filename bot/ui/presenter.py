@@ -250,7 +250,8 @@ class Presenter:
         if result is None:
             return  # retried with backoff; the message keeps its last state meanwhile
         job = await self.bot.db.jobs.get(job.id) or job  # fresh: a fallback post may have run
-        await self._remove_strays(job)  # just before the final render: the smallest window
+        # Just before the final render: the smallest window for a copy to appear after.
+        await finding.remove_strays(self.bot, job)
         if result.link is not None or result.unusable is not None:
             marks = {"result_link": result.link, "result_unusable": result.unusable}
             job = await self.bot.db.jobs.merge_meta(job.id, marks) or job
@@ -336,16 +337,7 @@ class Presenter:
             if fresh is None:
                 return False
             if fresh.message_id is None:
-                found = message = await finding.earlier_message(self.bot, channel, fresh)
-                if message is None:
-                    await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
-                if message is None and fresh.parent_id is not None:
-                    found = message = await self._claim(channel, fresh)
-                if message is None:
-                    files = [file] if file else []
-                    message = await channel.send(
-                        files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-{job.id}", **kwargs
-                    )
+                found, message = await self._find_or_send(channel, fresh, file, kwargs)
         if message is None:  # it has its message now: render into that
             return await self._edit(fresh, file=file, **kwargs)
         if not await self.bot.db.jobs.attach_message(job.id, message.id):
@@ -357,35 +349,34 @@ class Presenter:
         if posted is None:
             return False
         # A message whose post failed halfway (a 5xx after the work) may be there too.
-        await self._remove_strays(posted)
+        await finding.remove_strays(self.bot, posted)
         if found is None:
             return True  # just posted with the final render
         return await self._edit(posted, file=file, **kwargs)  # an earlier post: finish it
 
-    async def _claim(
-        self, channel: discord.abc.Messageable, job: JobRecord
-    ) -> discord.Message | None:
-        """A click's job: post with the click's nonce. Discord returns the click's message if
-        it made it (the click's answer was lost, or the process stopped before recording it),
-        else this post is the message; either way the caller renders into it."""
-        try:
-            return await channel.send(
-                embed=job_embed(job), allowed_mentions=NO_PINGS, nonce=finding.press_nonce(job.id)
-            )
-        except discord.NotFound:  # the click's message was made, then deleted
-            return None
-
-    async def _remove_strays(self, job: JobRecord) -> None:
-        """Posts of a job's message that failed halfway (a 5xx after Discord did the work, a
-        crash) can leave copies beside the one that won the job: remove them. Only where a
-        fallback post was ever attempted, so the common path costs no history read."""
-        if not job.meta.get("post_attempted") or job.message_id is None or job.private:
-            return
-        channel = self.bot.get_partial_messageable(job.channel_id)
-        for message in await finding.ours(self.bot, channel, job):
-            if message.id != job.message_id:
-                log.info("job %s: removing a stray copy of its message", job.id)
-                await message.delete()
+    async def _find_or_send(
+        self,
+        channel: discord.abc.Messageable,
+        job: JobRecord,
+        file: discord.File | None,
+        kwargs: dict[str, Any],
+    ) -> tuple[discord.Message | None, discord.Message]:
+        """(found, message): the job's message already in Discord, to render into, else
+        (None, a new message posted with the final render)."""
+        found = await finding.earlier_message(self.bot, channel, job)
+        if found is None:
+            await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
+            if job.parent_id is not None:
+                found = await finding.by_press_nonce(channel, job)
+        if found is not None:
+            return found, found
+        message = await channel.send(
+            files=[file] if file else [],
+            allowed_mentions=NO_PINGS,
+            nonce=f"mjbot-{job.id}",
+            **kwargs,
+        )
+        return None, message
 
     async def _dm(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
         """The result by DM, once; a user who takes no DMs keeps it for /show."""
