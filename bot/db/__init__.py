@@ -2,7 +2,7 @@
 package that contains SQL."""
 
 from bot.db.connection import Database
-from bot.db.errors import DatabaseBusy, DatabaseError, MigrationError, NotFound
+from bot.db.errors import DatabaseBusy, DatabaseClosed, DatabaseError, MigrationError, NotFound
 from bot.db.migrate import Migration, latest_version, load_migrations, migrate
 from bot.db.records import (
     PENDING_STATUSES,
@@ -31,6 +31,7 @@ __all__ = [
     "ClickPolicy",
     "Database",
     "DatabaseBusy",
+    "DatabaseClosed",
     "DatabaseError",
     "GuildSettings",
     "JobRecord",

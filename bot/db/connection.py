@@ -42,7 +42,7 @@ from bot.db.audit import AuditRepository
 from bot.db.channels import ChannelsRepository
 from bot.db.claims import ClaimsRepository
 from bot.db.edits import EditsRepository
-from bot.db.errors import DatabaseBusy
+from bot.db.errors import DatabaseBusy, DatabaseClosed
 from bot.db.guilds import GuildsRepository
 from bot.db.hits import HitsRepository
 from bot.db.jobs import JobsRepository
@@ -404,11 +404,15 @@ class Database:
         connection, kept open, one task at a time (a pool checkout and its reset would cost
         two more trips to the driver's thread per statement)."""
         if self.dialect != "sqlite":
+            if self._closed:  # a disposed engine would quietly open a new pool
+                raise DatabaseClosed("the database has been closed")
             async with engine.connect() as pooled:
                 yield pooled
             return
         conn, lock = self._kept[id(engine)]
         async with lock:
+            if conn.closed:  # (writes queued before close() still ran on it)
+                raise DatabaseClosed("the database has been closed")
             yield conn
 
     async def _keep_connections(self) -> None:

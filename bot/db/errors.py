@@ -21,5 +21,9 @@ class DatabaseBusy(DatabaseError):
     key = "busy"
 
 
+class DatabaseClosed(DatabaseError):
+    """A statement came after `Database.close()`: a task of a stopping bot outlived it."""
+
+
 class NotFound(DatabaseError, LookupError):
     """The row an operation needs does not exist."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.db import Database, DatabaseBusy, JobStatus
+from bot.db import Database, DatabaseBusy, DatabaseClosed, JobStatus
 from bot.db.records import QuotaOutcome
 from tests.db.conftest import new_job
 
@@ -189,6 +189,18 @@ async def test_close_is_idempotent_and_waits_for_work_in_flight(db_path: Path) -
         stored = await again.jobs.get(job.id)
         assert stored is not None
         assert stored.progress == 99
+
+
+async def test_work_after_close_fails_plainly(db_path: Path | str) -> None:
+    """A task of a stopping bot that outlives close() gets a clear error (on PostgreSQL the
+    disposed engine would otherwise open a new pool behind the closed bot's back)."""
+    db = await Database.open(db_path)
+    job = await new_job(db)
+    await db.close()
+    with pytest.raises(DatabaseClosed):
+        await db.jobs.get(job.id)
+    with pytest.raises(DatabaseClosed):
+        await db.jobs.update(job.id, progress=5)
 
 
 async def test_a_write_cancelled_midway_leaves_the_database_usable(db: Database) -> None:
