@@ -32,16 +32,22 @@ class LeasesRepository:
         return claimable(self._db.owner, now)
 
     async def claim_due(
-        self, now: float, limit: int = 100, *, late_since: float | None = None
+        self,
+        now: float,
+        limit: int = 100,
+        *,
+        late_since: float | None = None,
+        early: float = 0.0,
     ) -> list[JobRecord]:
-        """`JobsRepository.due`, leased to this process: the due jobs it may poll now."""
+        """`JobsRepository.due`, leased to this process: the due jobs it may poll now, and
+        those due within `early` seconds (polled a little early, they fill the batch)."""
         wanted: ColumnElement[bool] = TRACKED
         if late_since is not None:
             late = and_(
                 c.status == "timed_out", c.task_id.is_not(None), c.finished_at >= late_since
             )
             wanted = or_(TRACKED, late)
-        return await self._claim(and_(wanted, c.next_poll_at <= now), now, limit)
+        return await self._claim(and_(wanted, c.next_poll_at <= now + early), now, limit)
 
     async def claim_orphans(
         self, now: float, late_since: float, limit: int = 100

@@ -26,6 +26,7 @@ from bot.jobs.events import ClientProvider, EventKind, JobEvent
 from bot.jobs.service import JobService
 
 log = logging.getLogger(__name__)
+POLL_EARLY = 0.25  # of `poll_young`: how early a job may be polled to share a request
 
 
 class Tracker:
@@ -89,8 +90,13 @@ class Tracker:
         late_since = now - config.late_window
         for orphan in await self.db.leases.claim_orphans(now, late_since):
             await self._isolated(orphan, self.service.reconciler.look_up(orphan))
+        # Jobs due within a fraction of the young interval ride along: several processes
+        # each waking for a few due jobs would otherwise send many part-filled batches.
         due = await self.db.leases.claim_due(
-            now, limit=config.batch_size * 10, late_since=late_since
+            now,
+            limit=config.batch_size * 10,
+            late_since=late_since,
+            early=config.poll_young * POLL_EARLY,
         )
         groups: dict[object, list[JobRecord]] = defaultdict(list)
         for job in due:
