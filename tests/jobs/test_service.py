@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,6 +49,30 @@ async def test_the_tracker_polls_in_batches(stack: Stack) -> None:
     fetches = [r for r in stack.sim.requests if r.path.endswith("/fetch")]
     assert fetches == []
     assert max(len(r.json["ids"]) for r in polls) > 1
+
+
+async def test_jobs_due_soon_ride_along_in_the_poll_of_the_due_ones(
+    tmp_path: Path, sim: Simulator
+) -> None:
+    """Several processes each wake for a few due jobs of their own: jobs due within a quarter
+    of the young interval join that request instead of making another one soon after."""
+    stack = await make_stack(tmp_path, sim, replace(FAST, poll_young=20.0), start=False)
+    try:
+        due, soon, later = [await imagine(stack, f"boat {i}") for i in range(3)]
+        now = time.time()
+        await stack.db.jobs.reschedule([due], now - 1)
+        await stack.db.jobs.reschedule([soon], now + 4)  # within 20 s * 0.25
+        await stack.db.jobs.reschedule([later], now + 10)
+        stack.sim.requests.clear()
+        await stack.tracker.round()
+        polls = [r.json["ids"] for r in stack.sim.requests if "list-by-condition" in r.path]
+        jobs = {j: await stack.db.jobs.get(j) for j in (due, soon, later)}
+        task_of = {j: job.task_id for j, job in jobs.items() if job is not None}
+        assert [sorted(ids) for ids in polls] == [sorted([task_of[due], task_of[soon]])]
+        assert jobs[later] and jobs[later].next_poll_at == pytest.approx(now + 10)
+        assert jobs[soon] and jobs[soon].next_poll_at > now + 19  # a full interval on
+    finally:
+        await close_stack(stack)
 
 
 @pytest.mark.fault(9)
