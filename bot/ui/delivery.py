@@ -6,6 +6,7 @@ fitted to the attachment limit. A download that fails for a while is retried by 
 Presenter with backoff (the attempt count lives in the job row, so a restart goes on
 counting); past the last attempt, or for a video too large to attach, the message carries the
 link instead. A result that is no image or video is never uploaded: the job is refunded.
+Where the channel cannot take the result (gone, closed to the bot), it goes by DM once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -21,6 +23,10 @@ from bot.cometapi import errors as api
 from bot.cometapi.client import CometAPIClient
 from bot.db.records import JobRecord
 from bot.imaging import ImageRejected, fit_result
+from bot.ui.render import NO_PINGS
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
 
 log = logging.getLogger(__name__)
 DEFAULT_LIMIT = 10 * 1024 * 1024
@@ -91,3 +97,19 @@ async def fetch_result(job: JobRecord, client: CometAPIClient, *, last_try: bool
         return Result(link=url)
     body, ext = fitted
     return Result(file=discord.File(io.BytesIO(body), filename=f"mj-{job.id}.{ext}"))
+
+
+async def send_by_dm(bot: MJBot, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
+    """The result by DM, once; a user who takes no DMs keeps it for /show."""
+    kwargs.pop("attachments", None)
+    try:
+        user = await bot.fetch_user(job.user_id)
+        files = [file] if file else []
+        await user.send(
+            files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-dm-{job.id}", **kwargs
+        )
+    except discord.HTTPException as exc:
+        log.info("job %s: no DM either (%s %s)", job.id, exc.status, exc.code)
+        await bot.db.jobs.merge_meta(job.id, {"undeliverable": True})
+        return
+    await bot.db.jobs.merge_meta(job.id, {"dm": True})

@@ -20,6 +20,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.db.records import JobRecord, JobStatus
@@ -27,7 +28,7 @@ from bot.imaging.fit import VIDEO_TYPES
 from bot.jobs.coalesce import ChannelBudget, EditCoalescer, KeyedLocks, SharedChannelBudget
 from bot.jobs.events import EventKind, JobEvent
 from bot.ui import finding
-from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result
+from bot.ui.delivery import DeliveryPolicy, Result, RetryLater, fetch_result, send_by_dm
 from bot.ui.render import NO_PINGS, job_embed, job_view
 
 if TYPE_CHECKING:
@@ -174,8 +175,14 @@ class Presenter:
                 await self._render(job)
             except discord.HTTPException as exc:
                 await self._refused(job, exc)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                # No answer (a kept-alive connection closed under the request): discord.py
+                # does not retry that, and an edit or a nonce'd post is safe to send again.
+                log.warning("job %s: render got no answer (%r)", job.id, exc)
+                await self._again(job)
             except Exception:  # one job's render must not take the others down
                 log.exception("job %s: render failed", job.id)
+                await self._again(job)
 
     async def _render(self, job: JobRecord) -> None:
         delivered = job.meta.get("delivered") in (job.status.value, True)
@@ -197,10 +204,7 @@ class Presenter:
         if not job.status.is_terminal:
             return
         if exc.status == 429 or exc.status >= 500:
-            attempt = int(job.meta.get("render_attempts", 0)) + 1
-            await self.bot.db.jobs.merge_meta(job.id, {"render_attempts": attempt})
-            if attempt < self.delivery.attempts:
-                self._retry_later(job, attempt)
+            await self._again(job)
             return
         if isinstance(exc, discord.Forbidden | discord.NotFound):
             # The result stays retrievable with /show; one DM, then no more 403s.
@@ -212,8 +216,20 @@ class Presenter:
                 else:
                     result = Result()
                 embed = self._embed(job, result)
-                await self._dm(job, result.file, embed=embed, view=await self._view(job))
+                await send_by_dm(
+                    self.bot, job, result.file, embed=embed, view=await self._view(job)
+                )
             await self._mark_delivered(job, undeliverable=True)
+
+    async def _again(self, job: JobRecord) -> None:
+        """A final render that failed for now is tried again later, a few times (then the
+        next start's sweep). A progress edit is simply dropped: the next one follows."""
+        if not job.status.is_terminal:
+            return
+        attempt = int(job.meta.get("render_attempts", 0)) + 1
+        await self.bot.db.jobs.merge_meta(job.id, {"render_attempts": attempt})
+        if attempt < self.delivery.attempts:
+            self._retry_later(job, attempt)
 
     def _embed(self, job: JobRecord, result: Result | None = None) -> discord.Embed:
         if job.status == JobStatus.SUCCEEDED:
@@ -295,7 +311,7 @@ class Presenter:
                 await self.bot.db.jobs.update(job.id, interaction_token=None)
         if job.private:
             if job.status.is_terminal and "embed" in kwargs:  # token gone: result by DM
-                await self._dm(job, file, **kwargs)
+                await send_by_dm(self.bot, job, file, **kwargs)
             return True
         # One channel edit at a time per channel: ten results finishing together queue up
         # behind Discord's per-channel limit instead of exhausting discord.py's retries.
@@ -327,7 +343,7 @@ class Presenter:
             return False
         kwargs.pop("attachments", None)
         if job.private:
-            await self._dm(job, file, **kwargs)
+            await send_by_dm(self.bot, job, file, **kwargs)
             return True
         channel = self.bot.get_partial_messageable(job.channel_id)
         found = message = None
@@ -377,18 +393,3 @@ class Presenter:
             **kwargs,
         )
         return None, message
-
-    async def _dm(self, job: JobRecord, file: discord.File | None, **kwargs: Any) -> None:
-        """The result by DM, once; a user who takes no DMs keeps it for /show."""
-        kwargs.pop("attachments", None)
-        try:
-            user = await self.bot.fetch_user(job.user_id)
-            files = [file] if file else []
-            await user.send(
-                files=files, allowed_mentions=NO_PINGS, nonce=f"mjbot-dm-{job.id}", **kwargs
-            )
-        except discord.HTTPException as exc:
-            log.info("job %s: no DM either (%s %s)", job.id, exc.status, exc.code)
-            await self.bot.db.jobs.merge_meta(job.id, {"undeliverable": True})
-            return
-        await self.bot.db.jobs.merge_meta(job.id, {"dm": True})

@@ -278,3 +278,22 @@ async def test_a_button_message_posted_halfway_is_not_left_beside_the_result(
         await eventually(lambda: delivered(again, child), "the result delivered")
     (message,) = job_messages(fake_discord, child)
     assert final(message) and message.id == posted.id and replies_to(message, grid)
+
+
+@pytest.mark.fault(18)
+async def test_a_connection_dropped_under_the_final_render_is_tried_again(
+    bot: MJBot, fake_discord: FakeDiscord, sim: Simulator
+) -> None:
+    """Discord (or a proxy) closes a kept-alive connection just as the final edit goes out:
+    discord.py does not retry that, so the presenter does; the result is not left for the
+    next start's sweep."""
+    sim.faults.inject(Fault(kind="stick", match="/mj/submit/imagine"))
+    await fake_discord.user("alice").slash("imagine", prompt="a lighthouse")
+    await fake_discord.wait_until(lambda: job_messages(fake_discord, 1), what="its message")
+    dropped = fake_discord.faults.disconnect("*/messages/*", "PATCH", times=1)
+    (task,) = sim.tasks.values()
+    sim.finish(task.id)
+    await eventually(lambda: delivered(bot, 1), "the result delivered")
+    assert dropped.hits == 1
+    (message,) = job_messages(fake_discord, 1)
+    assert final(message)

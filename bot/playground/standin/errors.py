@@ -56,6 +56,13 @@ class ApiError(Exception):
         return f"{self.status} {self.code} {self.message}"
 
 
+class Dropped(ApiError):
+    """No answer at all: the connection is closed under the request (a fault)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 0, "connection dropped")
+
+
 def not_found(code: int, what: str) -> ApiError:
     return ApiError(404, code, f"Unknown {what}")
 

@@ -1,5 +1,6 @@
-"""Faults on demand: 429s with Discord's headers, 5xx, slow answers, missing permissions,
-and a switchable per-channel bucket of message edits (about 5 per 5 s, as observed)."""
+"""Faults on demand: 429s with Discord's headers, 5xx, slow answers, dropped connections,
+missing permissions, and a switchable per-channel bucket of message edits (about 5 per 5 s,
+as observed)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .clock import FakeClock
-from .errors import MISSING_PERMISSIONS, ApiError
+from .errors import MISSING_PERMISSIONS, ApiError, Dropped
 
 
 @dataclass(eq=False)
 class FaultRule:
-    kind: str  # "ratelimit" | "status" | "delay" | "forbidden"
+    kind: str  # "ratelimit" | "status" | "delay" | "forbidden" | "disconnect"
     path: str = "*"
     method: str = "*"
     times: int | None = 1
@@ -148,6 +149,11 @@ class Faults:
     ) -> FaultRule:
         return self.add(FaultRule("delay", path, method, times, delay=delay))
 
+    def disconnect(self, path: str = "*", method: str = "*", *, times: int | None = 1) -> FaultRule:
+        """Close the connection without an answer, before the request is processed (as
+        Discord or a proxy closing a kept-alive connection the client has just reused)."""
+        return self.add(FaultRule("disconnect", path, method, times))
+
     def forbidden(
         self,
         path: str = "*",
@@ -194,6 +200,8 @@ class Faults:
                 )
             if rule.kind == "forbidden":
                 return ApiError(403, rule.code, rule.message)
+            if rule.kind == "disconnect":
+                return Dropped()
             return ApiError(rule.status, 0, rule.message or f"{rule.status}: Server Error")
         return None
 

@@ -199,4 +199,6 @@ class RestServer:
             RequestRecord(method, path, reply.status, body, [u.filename for u in uploads])
         )
         fake.notify()
-        return json_response(reply.status, reply.body, reply.headers)
+        if reply.status == 0 and request.transport is not None:  # a Dropped fault
+            request.transport.abort()
+        return json_response(reply.status or 500, reply.body, reply.headers)
