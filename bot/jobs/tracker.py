@@ -1,7 +1,8 @@
 """The Tracker: one loop that polls every pending task in batches.
 
-Each round takes the jobs whose `next_poll_at` has come (those leased to this process, or
-whose lease lapsed: several processes share the jobs, bot/db/leases.py), asks CometAPI about
+Each round takes the jobs this process may poll (its own leases, or lapsed ones: several
+processes share the jobs, bot/db/leases.py) whose `next_poll_at` has come or comes within a
+quarter of the young interval (so that requests go out full), asks CometAPI about
 them with list-by-condition (≤ batch_size ids a request, grouped by API key), folds each
 answer into its job through JobService.apply and schedules the next poll: often for young
 jobs, less often for old ones. A webhook or a new submit wakes the loop at once. When
