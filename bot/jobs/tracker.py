@@ -1,11 +1,11 @@
 """The Tracker: one loop that polls every pending task in batches.
 
 Each round takes the jobs this process may poll (its own leases, or lapsed ones: several
-processes share the jobs, bot/db/leases.py) whose `next_poll_at` has come or comes within a
-quarter of the young interval (so that requests go out full), asks CometAPI about
-them with list-by-condition (≤ batch_size ids a request, grouped by API key), folds each
-answer into its job through JobService.apply and schedules the next poll: often for young
-jobs, less often for old ones. A webhook or a new submit wakes the loop at once. When
+processes share the jobs, bot/db/leases.py) whose `next_poll_at` has come (those due soon
+fill the round's last request, see `filling`), asks CometAPI about them with
+list-by-condition (≤ batch_size ids a request, grouped by API key), folds each answer into
+its job through JobService.apply and schedules the next poll: often for young jobs, less
+often for old ones. A webhook or a new submit wakes the loop at once. When
 polling fails (5xx, 429, timeouts) the round backs off, capped, and jobs say "delayed" once.
 """
 
@@ -27,7 +27,15 @@ from bot.jobs.events import ClientProvider, EventKind, JobEvent
 from bot.jobs.service import JobService
 
 log = logging.getLogger(__name__)
-POLL_EARLY = 0.25  # of `poll_young`: how early a job may be polled to share a request
+POLL_EARLY = 0.25  # of `poll_young`: how early a job may be polled to fill a request
+
+
+def filling(jobs: list[JobRecord], now: float, size: int) -> list[JobRecord]:
+    """Of `jobs` (most overdue first), the due ones and as many due soon as fill their last
+    request of `size`: an early poll rides in a request that is made anyway, never in one of
+    its own (it would only shorten the job's interval)."""
+    due = sum(1 for job in jobs if job.next_poll_at <= now)
+    return jobs[: -(-due // size) * size]
 
 
 class Tracker:
@@ -91,8 +99,8 @@ class Tracker:
         late_since = now - config.late_window
         for orphan in await self.db.leases.claim_orphans(now, late_since):
             await self._isolated(orphan, self.service.reconciler.look_up(orphan))
-        # Jobs due within a fraction of the young interval ride along: several processes
-        # each waking for a few due jobs would otherwise send many part-filled batches.
+        # Jobs due soon may fill a request that goes out anyway: several processes each
+        # waking for a few due jobs would otherwise send many part-filled ones.
         due = await self.db.leases.claim_due(
             now,
             limit=config.batch_size * 10,
@@ -103,7 +111,10 @@ class Tracker:
         for job in due:
             groups[job.meta.get("key_scope")].append(job)
         ok = True
-        for scope, jobs in groups.items():
+        for scope, candidates in groups.items():
+            jobs = filling(candidates, now, config.batch_size)
+            if not jobs:
+                continue
             try:
                 client = await self.clients.client_for(scope if isinstance(scope, int) else None)
             except Exception:  # an unreadable guild key: its jobs wait for their deadline

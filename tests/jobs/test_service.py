@@ -51,26 +51,32 @@ async def test_the_tracker_polls_in_batches(stack: Stack) -> None:
     assert max(len(r.json["ids"]) for r in polls) > 1
 
 
-async def test_jobs_due_soon_ride_along_in_the_poll_of_the_due_ones(
+async def test_jobs_due_soon_fill_the_last_request_of_a_round(
     tmp_path: Path, sim: Simulator
 ) -> None:
     """Several processes each wake for a few due jobs of their own: jobs due within a quarter
-    of the young interval join that request instead of making another one soon after."""
-    stack = await make_stack(tmp_path, sim, replace(FAST, poll_young=20.0), start=False)
+    of the young interval fill the round's last request, and make none of their own."""
+    config = replace(FAST, poll_young=20.0, batch_size=2)
+    stack = await make_stack(tmp_path, sim, config, start=False)
     try:
-        due, soon, later = [await imagine(stack, f"boat {i}") for i in range(3)]
+        ids = [await imagine(stack, f"boat {i}") for i in range(6)]
         now = time.time()
-        await stack.db.jobs.reschedule([due], now - 1)
-        await stack.db.jobs.reschedule([soon], now + 4)  # within 20 s * 0.25
-        await stack.db.jobs.reschedule([later], now + 10)
+        for n, job_id in enumerate(ids):  # 3 due, 2 due soon (within 20 s * 0.25), 1 later
+            await stack.db.jobs.reschedule([job_id], now + (-3, -2, -1, 2, 3, 10)[n])
+        task_of = {}
+        for job_id in ids:
+            job = await stack.db.jobs.get(job_id)
+            assert job is not None
+            task_of[job.task_id] = ids.index(job_id)
         stack.sim.requests.clear()
         await stack.tracker.round()
         polls = [r.json["ids"] for r in stack.sim.requests if "list-by-condition" in r.path]
-        jobs = {j: await stack.db.jobs.get(j) for j in (due, soon, later)}
-        task_of = {j: job.task_id for j, job in jobs.items() if job is not None}
-        assert [sorted(ids) for ids in polls] == [sorted([task_of[due], task_of[soon]])]
-        assert jobs[later] and jobs[later].next_poll_at == pytest.approx(now + 10)
-        assert jobs[soon] and jobs[soon].next_poll_at > now + 19  # a full interval on
+        assert [sorted(task_of[t] for t in p) for p in polls] == [[0, 1], [2, 3]]
+        stack.sim.requests.clear()  # the other job due soon: no request just for it
+        await stack.tracker.round()
+        assert not [r for r in stack.sim.requests if "list-by-condition" in r.path]
+        job = await stack.db.jobs.get(ids[4])
+        assert job is not None and job.next_poll_at == pytest.approx(now + 3)
     finally:
         await close_stack(stack)
 
