@@ -40,7 +40,7 @@ class LeasesRepository:
         early: float = 0.0,
     ) -> list[JobRecord]:
         """`JobsRepository.due`, leased to this process: the due jobs it may poll now, and
-        those due within `early` seconds (polled a little early, they fill the batch)."""
+        those due within `early` seconds (the tracker fills a request with some of them)."""
         wanted: ColumnElement[bool] = TRACKED
         if late_since is not None:
             late = and_(

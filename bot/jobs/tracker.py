@@ -5,8 +5,8 @@ processes share the jobs, bot/db/leases.py) whose `next_poll_at` has come (those
 fill the round's last request, see `filling`), asks CometAPI about them with
 list-by-condition (≤ batch_size ids a request, grouped by API key), folds each answer into
 its job through JobService.apply and schedules the next poll: often for young jobs, less
-often for old ones. A webhook or a new submit wakes the loop at once. When
-polling fails (5xx, 429, timeouts) the round backs off, capped, and jobs say "delayed" once.
+often for old ones. A webhook or a new submit wakes the loop at once. When polling fails
+(5xx, 429, timeouts) the round backs off, capped, and jobs say "delayed" once.
 """
 
 from __future__ import annotations
