@@ -32,7 +32,7 @@ TOKEN_MARGIN = 30.0  # seconds: a token this close to its end is treated as gone
 def press_nonce(job_id: int) -> str:
     """The nonce of a click's post of its job's message. Discord enforces it for a few
     minutes: a later post with it returns that message if Discord made it, whatever the
-    channel saw since (bot/ui/presenter.py `_post`)."""
+    channel saw since (`by_press_nonce`)."""
     return f"mjbot-press-{job_id}"
 
 

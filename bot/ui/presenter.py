@@ -346,14 +346,15 @@ class Presenter:
             await send_by_dm(self.bot, job, file, **kwargs)
             return True
         channel = self.bot.get_partial_messageable(job.channel_id)
-        found = message = None
+        message: discord.Message | None = None
+        posted = False  # with the final render already: nothing left to edit
         async with self._channels.hold(job.channel_id):
             # The wait for the channel can be long: the job's message may have come meanwhile.
             fresh = await self.bot.db.jobs.get(job.id)
             if fresh is None:
                 return False
             if fresh.message_id is None:
-                found, message = await self._find_or_send(channel, fresh, file, kwargs)
+                message, posted = await self._find_or_send(channel, fresh, file, kwargs)
         if message is None:  # it has its message now: render into that
             return await self._edit(fresh, file=file, **kwargs)
         if not await self.bot.db.jobs.attach_message(job.id, message.id):
@@ -361,14 +362,14 @@ class Presenter:
             await message.delete()
             self._retry_later(job, 1)
             return False
-        posted = await self.bot.db.jobs.get(job.id)
-        if posted is None:
+        attached = await self.bot.db.jobs.get(job.id)
+        if attached is None:
             return False
         # A message whose post failed halfway (a 5xx after the work) may be there too.
-        await finding.remove_strays(self.bot, posted)
-        if found is None:
-            return True  # just posted with the final render
-        return await self._edit(posted, file=file, **kwargs)  # an earlier post: finish it
+        await finding.remove_strays(self.bot, attached)
+        if posted:
+            return True
+        return await self._edit(attached, file=file, **kwargs)  # an earlier post: finish it
 
     async def _find_or_send(
         self,
@@ -376,20 +377,20 @@ class Presenter:
         job: JobRecord,
         file: discord.File | None,
         kwargs: dict[str, Any],
-    ) -> tuple[discord.Message | None, discord.Message]:
-        """(found, message): the job's message already in Discord, to render into, else
-        (None, a new message posted with the final render)."""
+    ) -> tuple[discord.Message, bool]:
+        """(the job's message already in Discord, False), to render into; else (a new
+        message posted with the final render, True)."""
         found = await finding.earlier_message(self.bot, channel, job)
         if found is None:
             await self.bot.db.jobs.merge_meta(job.id, {"post_attempted": True})
             if job.parent_id is not None:
                 found = await finding.by_press_nonce(channel, job)
         if found is not None:
-            return found, found
+            return found, False
         message = await channel.send(
             files=[file] if file else [],
             allowed_mentions=NO_PINGS,
             nonce=f"mjbot-{job.id}",
             **kwargs,
         )
-        return None, message
+        return message, True
